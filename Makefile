@@ -1,0 +1,54 @@
+# The course's commands. `make lab` opens the course, `make test` runs the tests; both set up
+# the environment (.venv) first when it is missing or out of date.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+# nbgrader calls `alembic` as a command: keep the environment's bin/ first on PATH.
+export PATH := $(abspath $(BIN)):$(PATH)
+STAMP := $(VENV)/.installed
+PORT ?= 8888
+NB ?=
+UNITS := $(notdir $(wildcard solutions/*))
+
+.PHONY: help install lab test check release lint bench clean
+
+help:  ## List the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	@# PyTorch: the CPU build when it lies on this machine's disk, else the usual way.
+	@if $(PY) -m pip install --quiet --no-index --no-deps torch==2.13.0 2>/dev/null; then \
+		$(PY) -m pip install --quiet torch==2.13.0; \
+	else \
+		$(PY) -m pip install --quiet torch; \
+	fi
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)  ## Create the environment (.venv) and install the course
+
+lab: $(STAMP)  ## Open the course in JupyterLab
+	$(BIN)/jupyter lab --port=$(PORT) lessons/00-welcome.ipynb
+
+test: $(STAMP)  ## Run the whole test suite
+	$(BIN)/pytest -n 2 --dist loadgroup -q
+
+check: $(STAMP)  ## Check an exercise notebook yourself: make check NB=exercises/01-perceptron/01-perceptron.ipynb
+	@test -n "$(NB)" || { echo "usage: make check NB=path/to/notebook.ipynb"; exit 2; }
+	$(PY) -m dlcourse.check "$(NB)"
+
+release: $(STAMP)  ## Regenerate exercises/ from solutions/ with nbgrader
+	$(PY) -m dlcourse.grading.release $(UNITS)
+
+lint: $(STAMP)  ## Lint code and notebooks with ruff
+	$(BIN)/ruff check .
+
+bench: $(STAMP)  ## Run the benchmarks and print their figures
+	$(PY) benchmarks/notebook_times.py
+
+clean:  ## Remove the environment and caches (never student data)
+	rm -rf $(VENV) .pytest_cache .ruff_cache tests/artifacts benchmarks/results
