@@ -1,0 +1,53 @@
+"""nbgrader configuration of the course.
+
+Run stock nbgrader commands from this folder (``cd grader``). The course root is the folder
+above: source notebooks live in ``solutions/``, released ones in ``exercises/``; submissions,
+autograded copies, feedback and the gradebook stay here in ``grader/`` and are never committed.
+"""
+
+import os
+
+from nbgrader.preprocessors import (
+    CheckCellMetadata,
+    ClearOutput,
+    DeduplicateIds,
+    OverwriteKernelspec,
+)
+
+from dlcourse.grading.preprocessors import RestoreMissingCells
+
+c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
+
+_grader_dir = os.path.dirname(os.path.abspath(__file__))
+_course_root = os.path.dirname(_grader_dir)
+
+c.CourseDirectory.root = _course_root
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "exercises"
+c.CourseDirectory.submitted_directory = os.path.join("grader", "submitted")
+c.CourseDirectory.autograded_directory = os.path.join("grader", "autograded")
+c.CourseDirectory.feedback_directory = os.path.join("grader", "feedback")
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(_grader_dir, "gradebook.db")
+c.CourseDirectory.course_id = "dlcourse"
+# Only notebooks are course material; anything else a student leaves in a folder stays out.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*"]
+
+# A student who deletes a test cell gets it back, and it is graded, instead of a cell that
+# waits for a manual grade forever. RestoreMissingCells is OverwriteCells with nbgrader's
+# re-insertion repaired (see dlcourse/grading/preprocessors.py).
+c.OverwriteCells.add_missing_cells = True
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput,
+    DeduplicateIds,
+    OverwriteKernelspec,
+    RestoreMissingCells,
+    CheckCellMetadata,
+]
+
+# Released notebooks carry no outputs; a cell that runs longer than this is stopped.
+c.ClearOutput.enabled = True
+c.Execute.timeout = 120
+c.Execute.interrupt_on_timeout = True
+
+# Students are told to replace `raise NotImplementedError()` with their code.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
