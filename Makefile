@@ -11,8 +11,10 @@ STAMP := $(VENV)/.installed
 PORT ?= 8888
 NB ?=
 UNITS := $(notdir $(wildcard solutions/*))
+# Jupyter refuses to run as root unless told (containers, some lab machines).
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lab test check release lint bench clean
+.PHONY: help install lab test check release lint bench bench-fresh clean
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -32,7 +34,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)  ## Create the environment (.venv) and install the course
 
 lab: $(STAMP)  ## Open the course in JupyterLab
-	$(BIN)/jupyter lab --port=$(PORT) lessons/00-welcome.ipynb
+	$(BIN)/jupyter lab --port=$(PORT) $(ROOT_FLAG) lessons/00-welcome.ipynb
 
 test: $(STAMP)  ## Run the whole test suite
 	$(BIN)/pytest -n 2 --dist loadgroup -q
@@ -49,6 +51,10 @@ lint: $(STAMP)  ## Lint code and notebooks with ruff
 
 bench: $(STAMP)  ## Run the benchmarks and print their figures
 	$(PY) benchmarks/notebook_times.py
+	$(PY) benchmarks/lab_startup.py
+
+bench-fresh:  ## Time `make test` on a fresh clone, installs included
+	bash benchmarks/fresh_clone.sh
 
 clean:  ## Remove the environment and caches (never student data)
 	rm -rf $(VENV) .pytest_cache .ruff_cache tests/artifacts benchmarks/results

@@ -92,3 +92,9 @@ def make_grading_course(tmp_path: Path, unit: str) -> GradingCourse:
     course = GradingCourse(root, unit)
     run_nbgrader(["generate_assignment", unit, "--force"], course.grader)
     return course
+
+
+def feedback_and_export(course: GradingCourse) -> None:
+    """Run stock ``generate_feedback`` and ``export`` in the course copy."""
+    run_nbgrader(["generate_feedback", course.unit], course.grader)
+    run_nbgrader(["export"], course.grader)

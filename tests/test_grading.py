@@ -8,7 +8,13 @@ test cells it should; a student who deletes or edits a test cell gains nothing.
 from __future__ import annotations
 
 import pytest
-from nbgrader_course import GradingCourse, fill_solutions, make_grading_course, solution_sources
+from nbgrader_course import (
+    GradingCourse,
+    feedback_and_export,
+    fill_solutions,
+    make_grading_course,
+    solution_sources,
+)
 from wrong_answers import WRONG_ANSWERS
 
 pytestmark = pytest.mark.grading
@@ -73,6 +79,8 @@ def graded(tmp_path_factory):
                 course = make_grading_course(tmp_path_factory.mktemp(f"grading-{group}"), UNIT)
                 _basics(course) if group == "basics" else _wrong(course, group)
                 course.autograde()
+                if group == "basics":
+                    feedback_and_export(course)
             except Exception as error:  # grade once: later tests of the group report the same
                 _graded[group] = error
             else:
@@ -162,3 +170,21 @@ def test_at_least_three_wrong_answers_per_graded_function():
     assert graded_functions, "no graded function found"
     short = {name: counts.get(name, 0) for name in graded_functions if counts.get(name, 0) < 3}
     assert not short, f"fewer than three wrong answers for {short}"
+
+
+@basics_group
+def test_feedback_and_export_with_stock_nbgrader(graded):
+    import csv
+
+    course = graded("basics")
+    total = sum(course.max_scores().values())
+    feedback = course.grader / "feedback" / "solution" / UNIT / f"{UNIT}.html"
+    assert feedback.is_file(), "generate_feedback wrote no feedback for the student"
+    assert "NotImplementedError" in (
+        course.grader / "feedback" / "untouched" / UNIT / f"{UNIT}.html"
+    ).read_text(), "the untouched exercise's feedback should show why its tests fail"
+    with open(course.grader / "grades.csv", newline="") as handle:
+        rows = {row["student_id"]: row for row in csv.DictReader(handle)}
+    assert float(rows["solution"]["score"]) == total
+    assert float(rows["untouched"]["score"]) == 0
+    assert float(rows["solution"]["max_score"]) == total

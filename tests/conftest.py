@@ -1,0 +1,29 @@
+"""Shared test set-up: headless plotting, and a summary of notebook run times."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+# Test helper modules (nbgrader_course, wrong_answers) live beside the tests.
+sys.path.insert(0, str(Path(__file__).parent))
+# nbgrader calls `alembic` as a command: keep this environment's bin/ first on PATH.
+os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Print how long each notebook took to execute (recorded by tests as ``notebook_seconds``)."""
+    rows = []
+    for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", []):
+        for key, value in getattr(report, "user_properties", []):
+            if key == "notebook_seconds":
+                rows.append(value)
+    if rows:
+        terminalreporter.section("notebook execution times")
+        for path, seconds in sorted(rows):
+            terminalreporter.write_line(f"{seconds:7.1f} s  {path}")
