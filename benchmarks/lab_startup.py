@@ -30,7 +30,7 @@ def free_port() -> int:
 def main() -> int:
     port, token = free_port(), secrets.token_hex(16)
     command = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}",
-               "--ip=127.0.0.1", f"--IdentityProvider.token={token}", "--ServerApp.open_browser=False"]
+               "--ip=127.0.0.1", f"--IdentityProvider.token={token}"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
     start = time.perf_counter()

@@ -36,7 +36,8 @@ def time_notebook(path: Path) -> float:
 
 
 def main() -> int:
-    print(f"Notebook execution times ({os.cpu_count()} CPU cores; target < {TARGET_SECONDS:.0f} s each)")
+    print(f"Notebook execution times ({os.cpu_count()} CPU cores; "
+          f"target < {TARGET_SECONDS:.0f} s each)")
     worst = 0.0
     for path in notebooks():
         seconds = time_notebook(path)

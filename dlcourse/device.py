@@ -74,7 +74,8 @@ def pick_device(prefer: str | None = None) -> str:
         import torch
     except ImportError:
         if prefer not in (None, "cpu"):
-            raise RuntimeError(f"device {prefer!r} asked for, but PyTorch is not installed") from None
+            message = f"device {prefer!r} asked for, but PyTorch is not installed"
+            raise RuntimeError(message) from None
         return "cpu"
     available = {
         "cuda": torch.cuda.is_available(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import sys
 
 import numpy as np
 
@@ -11,7 +12,10 @@ DEFAULT_SEED = 42
 
 
 def seed_everything(seed: int = DEFAULT_SEED) -> np.random.Generator:
-    """Seed Python, NumPy and (when installed) PyTorch, and return a NumPy generator.
+    """Seed Python, NumPy and PyTorch, and return a NumPy generator.
+
+    PyTorch is seeded when it has been imported: import it first in the set-up cell of a
+    notebook that uses it (the early units do without, and skip its few seconds of import).
 
     Parameters
     ----------
@@ -33,12 +37,9 @@ def seed_everything(seed: int = DEFAULT_SEED) -> np.random.Generator:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     seed = int(seed)
     random.seed(seed)
-    np.random.seed(seed % 2**32)
+    np.random.seed(seed % 2**32)  # noqa: NPY002 (code that still uses the global generator)
     os.environ["PYTHONHASHSEED"] = str(seed)
-    try:
-        import torch
-    except ImportError:  # torch is optional for the early units
-        pass
-    else:
+    torch = sys.modules.get("torch")
+    if torch is not None:
         torch.manual_seed(seed)
     return np.random.default_rng(seed)

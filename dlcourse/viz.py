@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.colors import ListedColormap
+from matplotlib.colors import LinearSegmentedColormap, ListedColormap
 
 #: Okabe-Ito colours, in the order classes are coloured across the course.
 PALETTE: tuple[str, ...] = (
@@ -26,8 +26,11 @@ PALETTE: tuple[str, ...] = (
     "#000000",  # black
 )
 
-#: The diverging colour map of every decision boundary and heatmap (orange negative, blue positive).
-DIVERGING_CMAP = "PuOr"
+#: The diverging colour map of every decision boundary and heatmap: negative scores take the
+#: colour of class 0 (label -1), positive ones the colour of class 1 (label +1), white at 0.
+DIVERGING_CMAP = LinearSegmentedColormap.from_list(
+    "dlcourse_diverging", [PALETTE[0], "#FFFFFF", PALETTE[1]]
+)
 
 #: Marker per class, so that classes stay distinct in grey-scale prints.
 MARKERS: tuple[str, ...] = ("o", "s", "^", "D", "v", "P", "X", "*")
@@ -116,7 +119,7 @@ def scatter_classes(
 
 def plot_decision_boundary(
     ax: Axes,
-    predict: Callable[[np.ndarray], np.ndarray],
+    score: Callable[[np.ndarray], np.ndarray],
     xlim: tuple[float, float],
     ylim: tuple[float, float],
     resolution: int = 200,
@@ -128,8 +131,9 @@ def plot_decision_boundary(
     ----------
     ax : matplotlib.axes.Axes
         Where to draw.
-    predict : callable
-        Maps an array of shape (m, 2) to scores of shape (m,); the boundary is ``score == center``.
+    score : callable
+        Maps points, an array of shape (m, 2), to scores of shape (m,) (a raw neuron output, a
+        probability...); the boundary is where the score equals ``center``.
     xlim, ylim : (float, float)
         The extent of the plane.
     resolution : int
@@ -141,7 +145,13 @@ def plot_decision_boundary(
     ys = np.linspace(*ylim, resolution)
     gx, gy = np.meshgrid(xs, ys)
     grid = np.column_stack([gx.ravel(), gy.ravel()])
-    scores = np.asarray(predict(grid), dtype=float).reshape(gx.shape)
+    scores = np.asarray(score(grid), dtype=float)
+    if scores.shape != (grid.shape[0],):
+        raise ValueError(
+            f"score must map ({grid.shape[0]}, 2) points to shape ({grid.shape[0]},), "
+            f"got {scores.shape}"
+        )
+    scores = scores.reshape(gx.shape)
     span = float(np.nanmax(np.abs(scores - center))) or 1.0
     ax.contourf(
         gx, gy, scores, levels=21, cmap=DIVERGING_CMAP, vmin=center - span, vmax=center + span,

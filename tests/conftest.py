@@ -19,7 +19,8 @@ os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     """Print how long each notebook took to execute (recorded by tests as ``notebook_seconds``)."""
     rows = []
-    for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", []):
+    stats = terminalreporter.stats
+    for report in stats.get("passed", []) + stats.get("failed", []):
         for key, value in getattr(report, "user_properties", []):
             if key == "notebook_seconds":
                 rows.append(value)

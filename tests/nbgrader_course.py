@@ -28,7 +28,9 @@ def solution_sources(unit: str) -> dict[str, str]:
     return sources
 
 
-def fill_solutions(released: nbformat.NotebookNode, answers: dict[str, str]) -> nbformat.NotebookNode:
+def fill_solutions(
+    released: nbformat.NotebookNode, answers: dict[str, str]
+) -> nbformat.NotebookNode:
     """Return a copy of a released notebook whose solution cells hold ``answers`` (by grade_id)."""
     notebook = nbformat.from_dict(released)
     for cell in notebook.cells:
@@ -76,7 +78,8 @@ class GradingCourse:
 
         with Gradebook(f"sqlite:///{self.grader / 'gradebook.db'}") as gradebook:
             notebook = gradebook.find_submission_notebook(self.unit, self.unit, student)
-            return {grade.name: grade.score for grade in notebook.grades if grade.auto_score is not None}
+            return {grade.name: grade.score for grade in notebook.grades
+                    if grade.auto_score is not None}
 
     def max_scores(self) -> dict[str, float]:
         from nbgrader.api import Gradebook

@@ -6,11 +6,11 @@ import json
 import re
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import nbformat
 import pytest
+import tomllib
 import yaml
 from notebook_runner import ALL_NOTEBOOKS, EXERCISES, LESSONS, SOLUTIONS
 

@@ -82,6 +82,8 @@ def check_array(
         The input array, quoted beside the first wrong element to help find the bug.
     """
     expected = np.asarray(expected, dtype=np.float64)
+    if actual is None:
+        _fail(f"{name} returned None: did you forget the `return` statement?")
     if require_ndarray and expected.ndim > 0 and not isinstance(actual, np.ndarray):
         _fail(
             f"{name} should return a numpy array, got a {_describe_type(actual)}; "

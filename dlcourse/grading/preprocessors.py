@@ -21,7 +21,9 @@ def _grade_id(cell: NotebookNode) -> str | None:
 class RestoreMissingCells(OverwriteCells):
     """Overwrite locked cells with their source version, and restore deleted test cells."""
 
-    def add_missing_grade_cells(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+    def add_missing_grade_cells(
+        self, nb: NotebookNode, resources: dict
+    ) -> tuple[NotebookNode, dict]:
         """Insert each deleted grade cell after the nearest earlier source cell still present."""
         source_notebook = self.gradebook.find_notebook(self.notebook_id, self.assignment_id)
         source_cells = source_notebook.source_cells

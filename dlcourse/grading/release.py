@@ -30,7 +30,9 @@ def nbgrader_env() -> dict[str, str]:
     return env
 
 
-def run_nbgrader(args: list[str], grader_dir: Path, timeout: float = 600) -> subprocess.CompletedProcess:
+def run_nbgrader(
+    args: list[str], grader_dir: Path, timeout: float = 600
+) -> subprocess.CompletedProcess:
     """Run ``nbgrader ARGS`` in ``grader_dir``; raise ``RuntimeError`` with its log if it fails."""
     command = [sys.executable, "-m", "nbgrader", *args]
     result = subprocess.run(
@@ -45,7 +47,7 @@ def run_nbgrader(args: list[str], grader_dir: Path, timeout: float = 600) -> sub
 
 
 def copy_course(destination: Path, course_root: Path = COURSE_ROOT) -> Path:
-    """Copy what nbgrader needs (``solutions/``, ``exercises/``, the grader config) to ``destination``."""
+    """Copy what nbgrader needs (``solutions/``, ``exercises/``, its config) to ``destination``."""
     destination = Path(destination)
     (destination / "grader").mkdir(parents=True, exist_ok=True)
     shutil.copy2(course_root / "grader" / "nbgrader_config.py", destination / "grader")
@@ -57,7 +59,9 @@ def copy_course(destination: Path, course_root: Path = COURSE_ROOT) -> Path:
     return destination
 
 
-def generate_release(units: list[str], output_dir: Path, course_root: Path = COURSE_ROOT) -> list[Path]:
+def generate_release(
+    units: list[str], output_dir: Path, course_root: Path = COURSE_ROOT
+) -> list[Path]:
     """Generate the released notebooks of ``units`` into ``output_dir/UNIT/``.
 
     Parameters

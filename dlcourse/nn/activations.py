@@ -110,7 +110,7 @@ def maxout_derivative(z: ArrayLike, slopes: tuple[float, float] = (1.0, -0.5),
     return np.where(a1 * z + c1 >= a2 * z + c2, float(a1), float(a2))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Activation:
     """An activation function, its derivative and what a lesson says about it.
 
@@ -147,12 +147,13 @@ ACTIVATIONS: dict[str, Activation] = {
         Activation("tanh", tanh, tanh_derivative, r"\tanh(z)", "both sides", {}),
         Activation("relu", relu, relu_derivative, r"\max(0, z)", "left", {}),
         Activation("leaky_relu", leaky_relu, leaky_relu_derivative,
-                   r"\max(0.1 z, z)", "never", {"slope": 0.1}),
+                   r"\max(s z, z)", "never", {"slope": 0.1}),
         Activation("elu", elu, elu_derivative,
                    r"z \text{ if } z \geq 0 \text{ else } \alpha (e^{z} - 1)", "left",
                    {"alpha": 1.0}),
         Activation("maxout", maxout, maxout_derivative,
-                   r"\max(a_1 z + c_1, a_2 z + c_2)", "never", {}),
+                   r"\max(a_1 z + c_1, a_2 z + c_2)", "never",
+                   {"slopes": (1.0, -0.5), "intercepts": (0.0, 0.0)}),
     )
 }
 

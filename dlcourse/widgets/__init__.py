@@ -1,0 +1,14 @@
+"""Interactive explorers for the lessons (ipywidgets and matplotlib, no ipympl).
+
+End a cell with an explorer to show it; every control is a public attribute, so tests and
+notebooks can also move it from code.
+"""
+
+from dlcourse.widgets.activation_explorer import ActivationExplorer, display_name
+from dlcourse.widgets.neuron_explorer import NeuronExplorer
+
+__all__ = [
+    "ActivationExplorer",
+    "NeuronExplorer",
+    "display_name",
+]
