@@ -14,7 +14,7 @@ UNITS := $(notdir $(wildcard solutions/*))
 # Jupyter refuses to run as root unless told (containers, some lab machines).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lab test check release lint bench bench-fresh clean
+.PHONY: help install lab test browser check release lint bench bench-fresh clean
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -36,8 +36,20 @@ install: $(STAMP)  ## Create the environment (.venv) and install the course
 lab: $(STAMP)  ## Open the course in JupyterLab
 	$(BIN)/jupyter lab --port=$(PORT) $(ROOT_FLAG) lessons/00-welcome.ipynb
 
-test: $(STAMP)  ## Run the whole test suite
+test: $(STAMP) browser  ## Run the whole test suite
 	$(BIN)/pytest -n 2 --dist loadgroup -q
+
+# The browser tests drive Debian's Chromium (never a browser a test tool downloads).
+browser:
+	@if [ -z "$$DLCOURSE_CHROMIUM" ] && ! [ -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing Chromium for the browser tests (apt-get install chromium)"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else \
+			echo "The browser tests need Chromium: install it (e.g. sudo apt-get install chromium)"; \
+			echo "or set DLCOURSE_CHROMIUM to a Chromium or Chrome executable."; \
+		fi; \
+	fi
 
 check: $(STAMP)  ## Check an exercise notebook yourself: make check NB=exercises/01-perceptron/01-perceptron.ipynb
 	@test -n "$(NB)" || { echo "usage: make check NB=path/to/notebook.ipynb"; exit 2; }

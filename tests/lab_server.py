@@ -1,0 +1,75 @@
+"""A JupyterLab server on a free loopback port, serving a scratch copy of the course."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from dlcourse.paths import COURSE_ROOT
+
+CHROMIUM = os.environ.get("DLCOURSE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def lab_server(workdir: Path, log: Path) -> Iterator[str]:
+    """Serve a copy of ``lessons/`` and ``exercises/`` from ``workdir``; yield the base URL.
+
+    Working on a copy keeps the course's notebooks clean: JupyterLab saves what the test runs.
+    """
+    for folder in ("lessons", "exercises"):
+        shutil.copytree(COURSE_ROOT / folder, workdir / folder)
+    # Render every cell (JupyterLab 4 hides off-screen cells by default), and no news pop-up.
+    settings = workdir / ".settings"
+    (settings / "@jupyterlab" / "notebook-extension").mkdir(parents=True)
+    (settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings").write_text(
+        json.dumps({"windowingMode": "none"}))
+    (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
+    apputils = settings / "@jupyterlab" / "apputils-extension"
+    notification = apputils / "notification.jupyterlab-settings"
+    notification.write_text(json.dumps({"fetchNews": "false"}))
+    env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(settings)}
+    port, token = free_port(), secrets.token_hex(16)
+    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
+               f"--port={port}", f"--IdentityProvider.token={token}",
+               "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")
+    with open(log, "w") as log_file:
+        server = subprocess.Popen(command, cwd=workdir, env=env, stdout=log_file,
+                                  stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 90
+            while True:
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token={token}",
+                                           timeout=2).close()
+                    break
+                except OSError:
+                    if server.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError(f"JupyterLab did not start: see {log}") from None
+                    time.sleep(0.3)
+            yield f"http://127.0.0.1:{port}", token
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
