@@ -8,6 +8,7 @@ browser elsewhere than ``/usr/bin/chromium``.
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,17 @@ def lab(tmp_path_factory):
             browser.close()
 
 
+@contextmanager
+def _evidence(page, name: str):
+    """On failure, keep a screenshot and the page's text in tests/artifacts/ to see why."""
+    try:
+        yield
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / f"{name}-failure.png"), full_page=True)
+        (ARTIFACTS / f"{name}-failure.txt").write_text(page.inner_text("body"))
+        raise
+
+
 def _open(lab, notebook: str):
     browser, url, token = lab
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -47,6 +59,12 @@ def _open(lab, notebook: str):
 
 def test_lesson_widgets_render_and_respond(lab):
     page = _open(lab, "lessons/01-perceptron.ipynb")
+    with _evidence(page, "lesson-01"):
+        _run_lesson_and_move_a_slider(page)
+    page.close()
+
+
+def _run_lesson_and_move_a_slider(page):
     page.get_by_role("menuitem", name="Run").click()
     page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
     explorer = page.locator(".widget-vbox").filter(
@@ -73,18 +91,18 @@ def test_lesson_widgets_render_and_respond(lab):
     errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
     tracebacks = [text for text in errors.all_inner_texts() if "Traceback" in text]
     assert not tracebacks, tracebacks
-    page.close()
 
 
 def test_validate_button_reports_the_failing_tests(lab):
     page = _open(lab, "exercises/01-perceptron/01-perceptron.ipynb")
-    page.get_by_role("button", name="Validate").click()
-    dialog = page.locator(".jp-Dialog")
-    dialog.wait_for(timeout=120_000)
-    page.wait_for_function("el => el.textContent.includes('NotImplementedError')",
-                           arg=dialog.element_handle(), timeout=60_000)
-    page.screenshot(path=str(ARTIFACTS / "exercise-01-validate.png"))
-    text = dialog.inner_text()
+    with _evidence(page, "exercise-01"):
+        page.get_by_role("button", name="Validate").click()
+        dialog = page.locator(".jp-Dialog")
+        dialog.wait_for(timeout=120_000)
+        page.wait_for_function("el => el.textContent.includes('NotImplementedError')",
+                               arg=dialog.element_handle(), timeout=60_000)
+        page.screenshot(path=str(ARTIFACTS / "exercise-01-validate.png"))
+        text = dialog.inner_text()
     assert "Validation Results" in text
     assert "failed" in text and "NotImplementedError" in text
     page.close()
