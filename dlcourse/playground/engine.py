@@ -11,6 +11,12 @@ of the half squared error ``0.5 (output - label)²``, accumulating gradients; af
 with ``n`` the number of points accumulated. The accumulators are *not* cleared at the end of
 an epoch, so a partial last batch is carried into the next epoch's first update.
 
+Regularisation follows TF's ``updateWeights`` too: the derivative of the penalty is taken at
+the weight *before* the gradient step (L1: sign(w), with sign(0) = 0; L2: w), then
+``w = w - (lr / n) * acc`` and ``w = w - (lr * rate) * derivative``. With L1, a weight that the
+penalty pushes across zero is set to 0 and its link is *dead*: never updated again. Biases are
+never regularised.
+
 All points between two updates see the same weights, so the engine processes them together as
 one matrix. It still adds the terms in the order TensorFlow Playground does (input by input,
 point by point), which keeps the result equal to TF's to the last bit or so after 500 epochs.
@@ -29,6 +35,7 @@ MAX_HIDDEN_LAYERS = 6
 MAX_LAYER_SIZE = 8
 MAX_INPUTS = 7  # x1, x2, x1², x2², x1·x2, sin x1, sin x2
 MAX_BATCH_SIZE = 30
+REGULARIZATIONS = (None, "L1", "L2")
 INITIAL_BIAS = 0.1  # TF Playground starts every bias at 0.1 ...
 INITIAL_WEIGHT_RANGE = 0.5  # ... and every weight uniform in [-0.5, 0.5)
 
@@ -57,6 +64,22 @@ def _check_learning_rate(lr: float) -> float:
     if not np.isfinite(lr) or lr <= 0:
         raise ValueError(f"lr (learning rate) must be a finite number > 0; got {lr!r}")
     return float(lr)
+
+
+def _check_regularization(regularization: str | None, reg_rate: float) -> tuple[str | None, float]:
+    if regularization not in REGULARIZATIONS:
+        raise ValueError(f"regularization must be one of {REGULARIZATIONS}; got {regularization!r}")
+    is_number = isinstance(reg_rate, (int, float, np.integer, np.floating))
+    if isinstance(reg_rate, bool) or not is_number or not np.isfinite(reg_rate) or reg_rate < 0:
+        raise ValueError(f"reg_rate must be a finite number >= 0; got {reg_rate!r}")
+    return regularization, float(reg_rate)
+
+
+def _regularization_der(regularization: str | None, w: np.ndarray) -> np.ndarray:
+    """d penalty / d w: sign(w) for L1 (0 at 0), w for L2 (penalty 0.5 w²)."""
+    if regularization == "L1":
+        return np.sign(w)
+    return w.copy()
 
 
 def _total_input(a: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -100,6 +123,9 @@ class Network:
     ----------
     weights, biases : list of ndarray
         Float64 copies, updated in place by training.
+    dead : list of ndarray of bool
+        ``dead[l]`` has the shape of ``weights[l]``: True for a link that L1 regularisation
+        has set to 0 for good. All False to start with.
     activation, output_activation : Activation
     """
 
@@ -115,6 +141,7 @@ class Network:
         self.activation = get_activation(activation, "activation")
         self.output_activation = get_activation(output_activation, "output_activation")
         self._check_shapes()
+        self.dead = [np.zeros(w.shape, dtype=bool) for w in self.weights]
         self.reset_accumulators()
 
     def _check_shapes(self) -> None:
@@ -373,20 +400,40 @@ class Network:
             terms_w = np.concatenate([self._acc_w[layer][None], d[:, :, None] * a[:, None, :]])
             np.add.reduce(terms_b, axis=0, out=self._acc_b[layer])
             np.add.reduce(terms_w, axis=0, out=self._acc_w[layer])
+            self._acc_w[layer][self.dead[layer]] = 0.0  # TF skips dead links in backProp
         self._acc_n += len(X)
 
-    def _update(self, lr: float) -> None:
-        """TF's ``updateWeights`` without regularisation."""
+    def _update(self, lr: float, regularization: str | None = None, reg_rate: float = 0.0) -> None:
+        """TF's ``updateWeights``: a gradient step, then the regularisation step."""
         n = self._acc_n
         for layer in range(len(self.weights)):
             self.biases[layer] -= lr * self._acc_b[layer] / n
-            self.weights[layer] -= (lr / n) * self._acc_w[layer]
+            w, dead = self.weights[layer], self.dead[layer]
+            if regularization is None:
+                w -= (lr / n) * self._acc_w[layer]
+            else:
+                was_dead = dead.copy()
+                regul_der = _regularization_der(regularization, w)  # before the gradient step
+                stepped = w - (lr / n) * self._acc_w[layer]
+                new = stepped - (lr * reg_rate) * regul_der
+                if regularization == "L1":  # crossing zero kills the link
+                    crossed = (stepped * new < 0) & ~was_dead
+                    new[crossed] = 0.0
+                    dead |= crossed
+                new[was_dead] = w[was_dead]  # dead links are skipped: they stay at 0
+                w[...] = new
             self._acc_b[layer].fill(0.0)
             self._acc_w[layer].fill(0.0)
         self._acc_n = 0
 
     def train_epoch_compat(
-        self, X: np.ndarray, y: np.ndarray, lr: float = 0.03, batch_size: int = 10
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        lr: float = 0.03,
+        batch_size: int = 10,
+        regularization: str | None = None,
+        reg_rate: float = 0.0,
     ) -> None:
         """One epoch of TF Playground's training, step for step.
 
@@ -404,15 +451,20 @@ class Network:
             Learning rate, > 0.
         batch_size : int
             1 to 30.
+        regularization : {None, "L1", "L2"}
+            Penalty on the weights (never the biases): L1 is ``|w|``, L2 is ``0.5 w²``.
+        reg_rate : float
+            Regularisation rate, >= 0.
         """
         X, y = self._check_data(X, y)
         lr = _check_learning_rate(lr)
         batch_size = _check_int_range(batch_size, "batch_size", 1, MAX_BATCH_SIZE)
+        regularization, reg_rate = _check_regularization(regularization, reg_rate)
         for start in range(0, len(X), batch_size):
             stop = min(start + batch_size, len(X))
             self._accumulate(X[start:stop], y[start:stop])
             if stop % batch_size == 0:
-                self._update(lr)
+                self._update(lr, regularization, reg_rate)
 
     def copy(self) -> Network:
         """An independent copy (accumulators included)."""
@@ -420,6 +472,7 @@ class Network:
         net._acc_w = [a.copy() for a in self._acc_w]
         net._acc_b = [a.copy() for a in self._acc_b]
         net._acc_n = self._acc_n
+        net.dead = [d.copy() for d in self.dead]
         if hasattr(self, "node_ids"):
             net.node_ids = [list(ids) for ids in self.node_ids]
         return net

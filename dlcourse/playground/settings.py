@@ -1,0 +1,183 @@
+"""The settings of a :class:`~dlcourse.playground.Playground` and their allowed values.
+
+Every check takes the value given and returns it normalised (tuples, floats, TF's order of
+features) or raises a ValueError that names the setting and lists the allowed values, as
+scikit-learn's estimators do. The ranges are TensorFlow Playground's controls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from dlcourse.playground.activations import ACTIVATIONS
+from dlcourse.playground.datasets import CLASSIFICATION, DATASETS, REGRESSION
+from dlcourse.playground.engine import MAX_BATCH_SIZE, MAX_HIDDEN_LAYERS, MAX_LAYER_SIZE
+from dlcourse.playground.features import check_features
+
+LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+REG_RATES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+REGULARIZATIONS = (None, "L1", "L2")
+PROBLEMS = ("classification", "regression")
+MAX_NOISE = 0.5
+TRAIN_RATIO_RANGE = (0.1, 0.9)
+
+
+def format_number(value: float) -> str:
+    """A number as TF writes it: ``0.00001`` rather than ``1e-05``, ``10`` rather than ``10.0``."""
+    return np.format_float_positional(float(value), trim="-")
+
+
+def _ladder(values: Sequence[float]) -> str:
+    return "(" + ", ".join(format_number(v) for v in values) + ")"
+
+
+def _is_number(value: Any) -> bool:
+    return (
+        isinstance(value, (int, float, np.integer, np.floating))
+        and not isinstance(value, bool)
+        and bool(np.isfinite(value))
+    )
+
+
+def _is_integer(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _on_ladder(name: str, value: Any, ladder: Sequence[float]) -> float:
+    if _is_number(value):
+        for step in ladder:
+            if np.isclose(value, step, rtol=1e-9, atol=0):
+                return step
+    raise ValueError(
+        f"{name} must be one of {_ladder(ladder)} (TensorFlow Playground's ladder), got {value!r}"
+    )
+
+
+def check_dataset(value: Any) -> str:
+    if value not in DATASETS:
+        raise ValueError(f"dataset must be one of {tuple(DATASETS)}; got {value!r}")
+    return value
+
+
+def check_noise(value: Any) -> float:
+    if not _is_number(value) or not 0 <= value <= MAX_NOISE:
+        raise ValueError(
+            f"noise must be a number from 0 to {MAX_NOISE} (TensorFlow Playground's 0 to 50 %); "
+            f"got {value!r}"
+        )
+    return float(value)
+
+
+def check_train_ratio(value: Any) -> float:
+    low, high = TRAIN_RATIO_RANGE
+    if not _is_number(value) or not low <= value <= high:
+        raise ValueError(f"train_ratio must be a number from {low} to {high}; got {value!r}")
+    return float(value)
+
+
+def check_batch_size(value: Any) -> int:
+    if not _is_integer(value) or not 1 <= value <= MAX_BATCH_SIZE:
+        raise ValueError(f"batch_size must be an integer from 1 to {MAX_BATCH_SIZE}; got {value!r}")
+    return int(value)
+
+
+def check_hidden(value: Any) -> tuple[int, ...]:
+    sizes = (value,) if _is_integer(value) else value
+    try:
+        sizes = tuple(sizes)
+    except TypeError:
+        sizes = None
+    if (
+        sizes is None
+        or len(sizes) > MAX_HIDDEN_LAYERS
+        or not all(_is_integer(s) and 1 <= s <= MAX_LAYER_SIZE for s in sizes)
+    ):
+        raise ValueError(
+            f"hidden must be a sequence of 0 to {MAX_HIDDEN_LAYERS} layer sizes, each an integer "
+            f"from 1 to {MAX_LAYER_SIZE}; got {value!r}"
+        )
+    return tuple(int(s) for s in sizes)
+
+
+def check_activation(value: Any) -> str:
+    if value not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {tuple(ACTIVATIONS)}; got {value!r}")
+    return value
+
+
+def check_learning_rate(value: Any) -> float:
+    return _on_ladder("learning_rate", value, LEARNING_RATES)
+
+
+def check_regularization(value: Any) -> str | None:
+    if value not in REGULARIZATIONS:
+        raise ValueError(f"regularization must be one of {REGULARIZATIONS}; got {value!r}")
+    return value
+
+
+def check_reg_rate(value: Any) -> float:
+    return _on_ladder("reg_rate", value, REG_RATES)
+
+
+def check_problem(value: Any) -> str | None:
+    if value is not None and value not in PROBLEMS:
+        raise ValueError(f"problem must be one of {PROBLEMS} or None; got {value!r}")
+    return value
+
+
+def check_seed(value: Any) -> int | None:
+    if value is not None and (not _is_integer(value) or value < 0):
+        raise ValueError(f"seed must be an integer >= 0 or None; got {value!r}")
+    return None if value is None else int(value)
+
+
+def check_init_zero(value: Any) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"init_zero must be True or False; got {value!r}")
+    return bool(value)
+
+
+CHECKS: dict[str, Callable[[Any], Any]] = {
+    "dataset": check_dataset,
+    "noise": check_noise,
+    "train_ratio": check_train_ratio,
+    "batch_size": check_batch_size,
+    "features": check_features,
+    "hidden": check_hidden,
+    "activation": check_activation,
+    "learning_rate": check_learning_rate,
+    "regularization": check_regularization,
+    "reg_rate": check_reg_rate,
+    "problem": check_problem,
+    "seed": check_seed,
+    "init_zero": check_init_zero,
+}
+
+
+def check_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    """Check every setting, infer ``problem`` from ``dataset`` and draw a missing seed.
+
+    Returns
+    -------
+    dict
+        The normalised settings, with ``problem`` and ``seed`` filled in.
+    """
+    unknown = sorted(set(settings) - set(CHECKS))
+    if unknown:
+        raise ValueError(f"unknown settings {unknown}; the settings are {tuple(CHECKS)}")
+    checked = {name: CHECKS[name](value) for name, value in settings.items()}
+    kind = "regression" if checked["dataset"] in REGRESSION else "classification"
+    if checked["problem"] is None:
+        checked["problem"] = kind
+    elif checked["problem"] != kind:
+        names = tuple(REGRESSION if checked["problem"] == "regression" else CLASSIFICATION)
+        raise ValueError(
+            f"problem={checked['problem']!r} needs a dataset from {names}; "
+            f"got dataset={checked['dataset']!r}"
+        )
+    if checked["seed"] is None:  # like TF: a fresh random seed, written down for reuse
+        checked["seed"] = int(np.random.default_rng().integers(100_000))
+    return checked
