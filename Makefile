@@ -64,6 +64,7 @@ lint: $(STAMP)  ## Lint code and notebooks with ruff
 bench: $(STAMP)  ## Run the benchmarks and print their figures
 	$(PY) benchmarks/notebook_times.py
 	$(PY) benchmarks/lab_startup.py
+	$(PY) benchmarks/playground_speed.py
 
 bench-fresh:  ## Time `make test` on a fresh clone, installs included
 	bash benchmarks/fresh_clone.sh
