@@ -472,3 +472,14 @@ def test_seed_none_draws_a_seed_that_reproduces():
     pg = Playground(seed=None)
     assert isinstance(pg.seed, int)
     np.testing.assert_array_equal(Playground(seed=pg.seed).X_train, pg.X_train)
+
+
+def test_changing_features_keeps_the_data_and_rebuilds_the_inputs():
+    pg = Playground(dataset="circle", seed=4)
+    X_before = pg.X_train.copy()
+    pg.set_params(features=("x1", "x2", "x1^2", "x2^2"))
+    assert np.array_equal(pg.X_train, X_before), "changing the features should not regenerate data"
+    assert pg.network.n_inputs == 4
+    assert pg.feature_matrix(pg.X_train).shape == (len(X_before), 4)
+    pg.train(5)
+    assert pg.epoch == 5 and np.isfinite(pg.history["test_loss"][-1])

@@ -193,4 +193,93 @@ def neuron_forward(X, w, b, activation=None):
            "ex4_test_hidden"),
 )
 
-WRONG_ANSWERS = {"01-perceptron": UNIT_01}
+
+_FORWARD = """
+def forward(X, W1, b1, W2, b2):
+    X = np.asarray(X, dtype=float)
+    Z1 = {Z1}
+    A1 = {A1}
+    z2 = A1 @ W2 + b2
+    p = {p}
+    return p, {{"Z1": Z1, "A1": A1, "z2": z2, "p": p}}
+"""
+
+
+def _forward(Z1: str = "X @ W1 + b1", A1: str = "np.tanh(Z1)", p: str = "sigmoid(z2)") -> str:
+    return _FORWARD.format(Z1=Z1, A1=A1, p=p)
+
+
+_BACKWARD = """
+def backward(X, y, cache, W2):
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    Z1, A1, p = cache["Z1"], cache["A1"], cache["p"]
+    n = X.shape[0]
+    dz2 = {dz2}
+    dW2 = {dW2}
+    db2 = float(np.sum(dz2))
+    dA1 = np.outer(dz2, W2)
+    dZ1 = {dZ1}
+    dW1 = X.T @ dZ1
+    db1 = {db1}
+    return dW1, db1, dW2, db2
+"""
+
+
+def _backward(dz2: str = "(p - y) / n", dW2: str = "A1.T @ dz2",
+              dZ1: str = "dA1 * (1.0 - A1**2)", db1: str = "dZ1.sum(axis=0)") -> str:
+    return _BACKWARD.format(dz2=dz2, dW2=dW2, dZ1=dZ1, db1=db1)
+
+
+def _spiral(settings: str) -> str:
+    return f"def spiral_settings():\n    return {settings}\n"
+
+
+_SPIRAL_FEATURES = '("x1", "x2", "sin(x1)", "sin(x2)")'
+_ALL_FEATURES = '("x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)")'
+
+UNIT_03 = (
+    # forward
+    _wrong("forward_sigmoid_hidden_layer", "ex1_solution", _forward(A1="sigmoid(Z1)"),
+           "ex1_test_values"),
+    _wrong("forward_no_hidden_bias", "ex1_solution", _forward(Z1="X @ W1"), "ex1_test_values"),
+    _wrong("forward_transposed_weights", "ex1_solution", _forward(Z1="X @ W1.T + b1"),
+           "ex1_test_values"),
+    _wrong("forward_no_output_sigmoid", "ex1_solution", _forward(p="z2"), "ex1_test_values"),
+    _wrong("forward_tanh_output", "ex1_solution", _forward(p="np.tanh(z2)"), "ex1_test_values"),
+    # backward
+    _wrong("backward_missing_one_over_n", "ex2_solution", _backward(dz2="p - y"),
+           "ex2_test_reference", "ex2_test_numerical"),
+    _wrong("backward_tanh_derivative_of_z", "ex2_solution",
+           _backward(dZ1="dA1 * (1.0 - Z1**2)"), "ex2_test_reference", "ex2_test_numerical"),
+    _wrong("backward_dW2_uses_pre_activation", "ex2_solution", _backward(dW2="Z1.T @ dz2"),
+           "ex2_test_reference", "ex2_test_numerical"),
+    _wrong("backward_sign_error", "ex2_solution", _backward(dz2="(y - p) / n"),
+           "ex2_test_reference", "ex2_test_numerical"),
+    _wrong("backward_db1_mean_over_examples", "ex2_solution", _backward(db1="dZ1.mean(axis=0)"),
+           "ex2_test_reference", "ex2_test_numerical"),
+    _wrong("backward_squeezes_one_hidden_neuron", "ex2_solution",
+           _backward(dW2="np.squeeze(A1.T @ dz2.reshape(-1, 1))"), "ex2_test_hidden"),
+    # spiral_settings
+    _wrong("spiral_too_few_neurons", "ex3_solution", _spiral(
+        f'{{"features": {_ALL_FEATURES}, "hidden": (2,), "learning_rate": 0.03}}'),
+        "ex3_test_spiral"),
+    _wrong("spiral_linear_activation", "ex3_solution", _spiral(
+        f'{{"features": {_ALL_FEATURES}, "hidden": (8, 4), "activation": "linear"}}'),
+        "ex3_test_spiral"),
+    _wrong("spiral_x1_x2_one_small_layer", "ex3_solution", _spiral(
+        '{"features": ("x1", "x2"), "hidden": (4,), "activation": "tanh"}'),
+        "ex3_test_spiral"),
+    _wrong("spiral_playground_defaults", "ex3_solution", _spiral("{}"), "ex3_test_spiral"),
+    _wrong("spiral_too_many_neurons", "ex3_solution", _spiral(
+        f'{{"features": {_SPIRAL_FEATURES}, "hidden": (8, 8), "activation": "tanh"}}'),
+        "ex3_test_spiral"),
+    _wrong("spiral_unknown_key", "ex3_solution", _spiral(
+        f'{{"features": {_SPIRAL_FEATURES}, "hidden": (8, 4), "lr": 0.03}}'),
+        "ex3_test_spiral"),
+    _wrong("spiral_learning_rate_off_the_ladder", "ex3_solution", _spiral(
+        f'{{"features": {_SPIRAL_FEATURES}, "hidden": (8, 4), "learning_rate": 0.05}}'),
+        "ex3_test_spiral"),
+)
+
+WRONG_ANSWERS = {"01-perceptron": UNIT_01, "03-multilayer": UNIT_03}

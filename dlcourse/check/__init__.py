@@ -8,6 +8,8 @@ notebook headless and reports each exercise.
 from dlcourse.check.asserts import (
     check_array,
     check_callable,
+    check_gradient,
+    check_keys,
     check_no_float_error,
     check_scalar,
     check_shape,
@@ -16,6 +18,8 @@ from dlcourse.check.asserts import (
 __all__ = [
     "check_array",
     "check_callable",
+    "check_gradient",
+    "check_keys",
     "check_no_float_error",
     "check_scalar",
     "check_shape",

@@ -156,3 +156,36 @@ def check_no_float_error(function: Callable[..., Any], *args: Any, name: str = "
             f"{label} hit a floating-point error ({error}): for large |z| an exponential "
             "overflows; rewrite it so that exp is only taken of non-positive numbers"
         )
+
+
+def check_keys(actual: Any, allowed: Any, name: str) -> None:
+    """Fail unless ``actual`` is a dict whose keys are all among ``allowed``.
+
+    The message names each unknown key and lists the allowed ones, e.g. for a typo.
+    """
+    if not isinstance(actual, dict):
+        _fail(f"{name} should be a dict, got a {_describe_type(actual)}")
+    unknown = [key for key in actual if key not in allowed]
+    if unknown:
+        listed = ", ".join(repr(key) for key in unknown)
+        _fail(f"{name} has unknown key(s) {listed}; the allowed keys are {sorted(allowed)}")
+
+
+def check_gradient(actual: Any, expected: Any, name: str, *, tolerance: float = 1e-6) -> None:
+    """Fail unless a gradient agrees with another (e.g. finite differences) in relative error.
+
+    The relative error is ``|actual - expected| / (|actual| + |expected|)`` over all entries
+    (:func:`dlcourse.nn.gradcheck.relative_error`); a correct gradient checked against central
+    differences stays far below ``tolerance``, a bug is usually above 1e-2.
+    """
+    from dlcourse.nn.gradcheck import relative_error
+
+    expected = np.asarray(expected, dtype=np.float64)
+    array = _to_float_array(actual, name)
+    check_shape(array, expected.shape, name, hint="a gradient has the shape of its parameter")
+    if not np.all(np.isfinite(array)):
+        _fail(f"{name} contains NaN or inf")
+    error = relative_error(array, expected)
+    if not error < tolerance:
+        _fail(f"{name} differs from the finite-difference gradient: relative error {error:.2e}, "
+              f"it should be below {tolerance:.0e}")

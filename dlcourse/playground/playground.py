@@ -168,6 +168,9 @@ class Playground:
         self._apply(checked)
         if changed & set(DATA_SETTINGS):
             self._make_data()
+        elif "features" in changed:  # same points, other inputs to the network
+            self._F_train = self.feature_matrix(self.X_train)
+            self._F_test = self.feature_matrix(self.X_test)
         if changed - {"learning_rate"}:
             self.reset()
         return self

@@ -57,12 +57,14 @@ def _on_ladder(name: str, value: Any, ladder: Sequence[float]) -> float:
 
 
 def check_dataset(value: Any) -> str:
+    """Return ``value`` if it is one of TF Playground's data sets, else raise ValueError."""
     if value not in DATASETS:
         raise ValueError(f"dataset must be one of {tuple(DATASETS)}; got {value!r}")
     return value
 
 
 def check_noise(value: Any) -> float:
+    """Return the noise level as a float in [0, 0.5], else raise ValueError."""
     if not _is_number(value) or not 0 <= value <= MAX_NOISE:
         raise ValueError(
             f"noise must be a number from 0 to {MAX_NOISE} (TensorFlow Playground's 0 to 50 %); "
@@ -72,6 +74,7 @@ def check_noise(value: Any) -> float:
 
 
 def check_train_ratio(value: Any) -> float:
+    """Return the share of training points as a float in [0.1, 0.9], else raise ValueError."""
     low, high = TRAIN_RATIO_RANGE
     if not _is_number(value) or not low <= value <= high:
         raise ValueError(f"train_ratio must be a number from {low} to {high}; got {value!r}")
@@ -79,12 +82,14 @@ def check_train_ratio(value: Any) -> float:
 
 
 def check_batch_size(value: Any) -> int:
+    """Return the batch size as an int from 1 to 30, else raise ValueError."""
     if not _is_integer(value) or not 1 <= value <= MAX_BATCH_SIZE:
         raise ValueError(f"batch_size must be an integer from 1 to {MAX_BATCH_SIZE}; got {value!r}")
     return int(value)
 
 
 def check_hidden(value: Any) -> tuple[int, ...]:
+    """Return the hidden layer sizes as a tuple (0 to 6 layers of 1 to 8), else raise ValueError."""
     sizes = (value,) if _is_integer(value) else value
     try:
         sizes = tuple(sizes)
@@ -103,38 +108,45 @@ def check_hidden(value: Any) -> tuple[int, ...]:
 
 
 def check_activation(value: Any) -> str:
+    """Return ``value`` if it is one of the playground's activations, else raise ValueError."""
     if value not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {tuple(ACTIVATIONS)}; got {value!r}")
     return value
 
 
 def check_learning_rate(value: Any) -> float:
+    """Return the learning rate if it is on TF Playground's ladder, else raise ValueError."""
     return _on_ladder("learning_rate", value, LEARNING_RATES)
 
 
 def check_regularization(value: Any) -> str | None:
+    """Return None, ``"L1"`` or ``"L2"``, else raise ValueError."""
     if value not in REGULARIZATIONS:
         raise ValueError(f"regularization must be one of {REGULARIZATIONS}; got {value!r}")
     return value
 
 
 def check_reg_rate(value: Any) -> float:
+    """Return the regularisation rate if it is on TF Playground's ladder, else raise ValueError."""
     return _on_ladder("reg_rate", value, REG_RATES)
 
 
 def check_problem(value: Any) -> str | None:
+    """Return ``"classification"``, ``"regression"`` or None (inferred), else raise ValueError."""
     if value is not None and value not in PROBLEMS:
         raise ValueError(f"problem must be one of {PROBLEMS} or None; got {value!r}")
     return value
 
 
 def check_seed(value: Any) -> int | None:
+    """Return the seed as a non-negative int (or None), else raise ValueError."""
     if value is not None and (not _is_integer(value) or value < 0):
         raise ValueError(f"seed must be an integer >= 0 or None; got {value!r}")
     return None if value is None else int(value)
 
 
 def check_init_zero(value: Any) -> bool:
+    """Return ``value`` if it is a bool, else raise ValueError."""
     if not isinstance(value, (bool, np.bool_)):
         raise ValueError(f"init_zero must be True or False; got {value!r}")
     return bool(value)
