@@ -14,7 +14,7 @@ UNITS := $(notdir $(wildcard solutions/*))
 # Jupyter refuses to run as root unless told (containers, some lab machines).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lab test browser check release lint bench bench-fresh clean
+.PHONY: help install lab test browser check release lint playground bench bench-fresh clean
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -60,6 +60,9 @@ release: $(STAMP)  ## Regenerate exercises/ from solutions/ with nbgrader
 
 lint: $(STAMP)  ## Lint code and notebooks with ruff
 	$(BIN)/ruff check .
+
+playground: $(STAMP)  ## Serve the playground alone as a web page (a lecture-room projector)
+	$(PY) -m dlcourse.playground.serve --open
 
 bench: $(STAMP)  ## Run the benchmarks and print their figures
 	$(PY) benchmarks/notebook_times.py

@@ -26,5 +26,5 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
                 rows.append(value)
     if rows:
         terminalreporter.section("notebook execution times")
-        for path, seconds in sorted(rows):
-            terminalreporter.write_line(f"{seconds:7.1f} s  {path}")
+        for path, seconds, cells in sorted(rows):
+            terminalreporter.write_line(f"{seconds:7.1f} s  {path}  (slowest {cells})")

@@ -16,6 +16,21 @@ EXERCISES = sorted((COURSE_ROOT / "exercises").glob("*/*.ipynb"))
 ALL_NOTEBOOKS = LESSONS + SOLUTIONS + EXERCISES
 
 
+def slowest_cells(notebook: nbformat.NotebookNode, count: int = 3) -> list[tuple[float, int]]:
+    """``(seconds, index)`` of the ``count`` slowest code cells, from nbclient's timing records."""
+    from datetime import datetime
+
+    timings = []
+    for index, cell in enumerate(notebook.cells):
+        execution = cell.get("metadata", {}).get("execution", {})
+        start, end = execution.get("iopub.execute_input"), execution.get("shell.execute_reply")
+        if start and end:
+            seconds = (datetime.fromisoformat(end.replace("Z", "+00:00"))
+                       - datetime.fromisoformat(start.replace("Z", "+00:00"))).total_seconds()
+            timings.append((seconds, index))
+    return sorted(timings, reverse=True)[:count]
+
+
 def execute_notebook(path: Path, timeout: int = 300) -> tuple[nbformat.NotebookNode, float]:
     """Execute ``path`` in its own folder; return the executed notebook and the seconds it took."""
     notebook = nbformat.read(path, as_version=4)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from dlcourse.playground import datasets, settings
+from dlcourse.playground import datasets, modern, settings
 from dlcourse.playground.engine import Network
 from dlcourse.playground.features import feature_matrix
 
@@ -35,6 +35,11 @@ def grid_axis(resolution: int) -> np.ndarray:
     return np.linspace(-GRID_LIMIT, GRID_LIMIT, resolution)
 
 
+def _badness(loss: float) -> float:
+    """A loss for comparisons in which NaN counts as the worst."""
+    return np.inf if np.isnan(loss) else loss
+
+
 class Playground:
     """TensorFlow Playground in a notebook: a toy data set and a small network learning it.
 
@@ -58,8 +63,10 @@ class Playground:
         ``"sin(x1)"``, ``"sin(x2)"``; they are always used in this order.
     hidden : sequence of int
         Sizes of the hidden layers: 0 to 6 layers of 1 to 8 neurons.
-    activation : str
-        Activation of the hidden neurons: ``"relu"``, ``"tanh"``, ``"sigmoid"``, ``"linear"``.
+    activation : str or sequence of str
+        Activation of the hidden neurons: ``"relu"``, ``"tanh"``, ``"sigmoid"``, ``"linear"``;
+        with ``mode="modern"`` also ``"leaky_relu"`` (slope 0.01) and ``"elu"``, or a sequence
+        with one name per hidden layer.
     learning_rate : float
         One of TF's values 0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10.
     regularization : {None, "L1", "L2"}
@@ -73,6 +80,24 @@ class Playground:
         Seed of the data and of the initial weights; None draws one (kept in ``seed``).
     init_zero : bool
         Start every weight at 0 (TF's hidden ``initZero`` option) instead of U(-0.5, 0.5).
+    mode : {"compat", "modern"}
+        ``"compat"`` (the default) trains exactly as TF Playground does. ``"modern"`` trains
+        as one does today (:mod:`dlcourse.playground.modern`): the loss below, mini-batch
+        gradients (the mean over the batch), an optimiser, L1/L2 added to the gradient. The
+        settings below are modern-only: compat mode rejects any other value than the default.
+    loss : {None, "cross_entropy", "mse"}
+        None: cross-entropy (sigmoid output) to classify, MSE (linear output) to regress.
+    optimizer : {"sgd", "momentum", "adam"}
+        Momentum 0.9; Adam with β1 0.9, β2 0.999, ε 1e-8.
+    shuffle : bool
+        Reshuffle the training points every epoch (reproducibly, from ``seed``).
+    init : {"tf", "xavier", "he"}
+        Initial weights: U(-0.5, 0.5) with biases 0.1 (TF's), Xavier or He (biases 0).
+    max_epochs : int or None
+        Stop training at this epoch; None for no limit.
+    early_stopping : int or None
+        Patience: stop when the test loss has not improved for this many epochs
+        (``stopped_early`` becomes True). None: never.
 
     Attributes
     ----------
@@ -84,6 +109,13 @@ class Playground:
         Epochs trained since the last reset.
     history : dict of list
         ``"epoch"``, ``"train_loss"``, ``"test_loss"``, starting with epoch 0 (no training).
+        The modern mode adds ``"train_accuracy"`` and ``"test_accuracy"`` (classification) or
+        ``"train_r2"`` and ``"test_r2"`` (regression).
+    stopped_early : bool
+        Modern mode: True once early stopping has ended the training.
+    diverged : str or None
+        Modern mode: a plain-language message once the loss has exploded (NaN, inf or above
+        1e6); training then stops until :meth:`reset`.
     display : dict of bool
         TF's view options kept for the URL and the widget: ``show_test_data``,
         ``discretize``, ``collect_stats``, ``hide_text``.
@@ -114,6 +146,13 @@ class Playground:
         problem: str | None = None,
         seed: int | None = 0,
         init_zero: bool = False,
+        mode: str = "compat",
+        loss: str | None = None,
+        optimizer: str = "sgd",
+        shuffle: bool = False,
+        init: str = "tf",
+        max_epochs: int | None = None,
+        early_stopping: int | None = None,
     ) -> None:
         given = dict(locals())
         given.pop("self")
@@ -136,13 +175,20 @@ class Playground:
         self.batch_size: int = checked["batch_size"]
         self.features: tuple[str, ...] = checked["features"]
         self.hidden: tuple[int, ...] = checked["hidden"]
-        self.activation: str = checked["activation"]
+        self.activation: str | tuple[str, ...] = checked["activation"]
         self.learning_rate: float = checked["learning_rate"]
         self.regularization: str | None = checked["regularization"]
         self.reg_rate: float = checked["reg_rate"]
         self.problem: str = checked["problem"]
         self.seed: int = checked["seed"]
         self.init_zero: bool = checked["init_zero"]
+        self.mode: str = checked["mode"]
+        self.loss: str | None = checked["loss"]
+        self.optimizer: str = checked["optimizer"]
+        self.shuffle: bool = checked["shuffle"]
+        self.init: str = checked["init"]
+        self.max_epochs: int | None = checked["max_epochs"]
+        self.early_stopping: int | None = checked["early_stopping"]
 
     def get_params(self) -> dict[str, Any]:
         """The settings, as keyword arguments of the constructor."""
@@ -190,8 +236,20 @@ class Playground:
 
     @property
     def output_activation(self) -> str:
-        """tanh to classify, linear to regress (TF's rule)."""
+        """tanh to classify, linear to regress (TF's rule); modern mode: see :attr:`loss_name`."""
+        if self.mode == "modern":
+            return modern.output_activation_of(self.loss_name)
         return "tanh" if self.problem == "classification" else "linear"
+
+    @property
+    def loss_name(self) -> str:
+        """The loss trained on: ``"half_squared_error"`` (compat mode, TF's),
+        ``"cross_entropy"`` or ``"mse"``."""
+        if self.mode == "compat":
+            return "half_squared_error"
+        if self.loss is not None:
+            return self.loss
+        return "cross_entropy" if self.problem == "classification" else "mse"
 
     def reset(self) -> Playground:
         """Start the network afresh: initial weights drawn from ``seed``, epoch 0.
@@ -199,15 +257,25 @@ class Playground:
         The same seed and shape always give the same initial weights.
         """
         weights_seed = int(np.random.SeedSequence([self.seed, 1]).generate_state(1)[0])
-        self.network = Network.from_layers(
-            len(self.features), self.hidden, self.activation, self.output_activation,
-            seed=weights_seed,
-        )  # fmt: skip
+        if self.mode == "modern":
+            self.network = modern.make_network(len(self.features), self.hidden, self.activation,
+                                               self.loss_name, self.init, weights_seed)  # fmt: skip
+        else:
+            self.network = Network.from_layers(
+                len(self.features), self.hidden, self.activation, self.output_activation,
+                seed=weights_seed,
+            )  # fmt: skip
         if self.init_zero:
             for w in self.network.weights:
                 w.fill(0.0)
         self.epoch = 0
         self.history: dict[str, list] = {"epoch": [], "train_loss": [], "test_loss": []}
+        if self.mode == "modern":
+            score = "accuracy" if self.problem == "classification" else "r2"
+            self.history.update({f"train_{score}": [], f"test_{score}": []})
+        self._optimizer = modern.make_optimizer(self.optimizer, self.network)
+        self.stopped_early = False
+        self.diverged: str | None = None
         self._record()
         return self
 
@@ -219,16 +287,78 @@ class Playground:
 
     def _record(self) -> None:
         self.history["epoch"].append(self.epoch)
-        self.history["train_loss"].append(self.network.loss(self._F_train, self.y_train))
-        self.history["test_loss"].append(self.network.loss(self._F_test, self.y_test))
+        if self.mode == "compat":
+            self.history["train_loss"].append(self.network.loss(self._F_train, self.y_train))
+            self.history["test_loss"].append(self.network.loss(self._F_test, self.y_test))
+            return
+        for split, F, y in (("train", self._F_train, self.y_train),
+                            ("test", self._F_test, self.y_test)):  # fmt: skip
+            self.history[f"{split}_loss"].append(modern.loss_value(self.network, F, y,
+                                                                   self.loss_name))  # fmt: skip
+            score = self._score(F, y)
+            self.history[f"{split}_{score[0]}"].append(score[1])
+
+    def _score(self, F: np.ndarray, y: np.ndarray) -> tuple[str, float]:
+        with np.errstate(over="ignore", invalid="ignore"):
+            output = modern.forward(self.network, F)[1][-1][:, 0]
+            if self.problem == "classification":
+                return "accuracy", modern.accuracy(output, y, self.loss_name)
+            return "r2", modern.r2(output, y)
+
+    def accuracy(self) -> dict[str, float]:
+        """Share of correctly classified points, ``{"train": ..., "test": ...}``.
+
+        The class is the sign of the output (tanh or linear output), or output > 0.5 (sigmoid).
+        """
+        if self.problem != "classification":
+            raise ValueError("accuracy() needs a classification problem; use r2() to regress")
+        return {"train": self._score(self._F_train, self.y_train)[1],
+                "test": self._score(self._F_test, self.y_test)[1]}  # fmt: skip
+
+    def r2(self) -> dict[str, float]:
+        """The coefficient of determination R², ``{"train": ..., "test": ...}``."""
+        if self.problem != "regression":
+            raise ValueError("r2() needs a regression problem; use accuracy() to classify")
+        return {"train": self._score(self._F_train, self.y_train)[1],
+                "test": self._score(self._F_test, self.y_test)[1]}  # fmt: skip
+
+    @property
+    def stopped(self) -> bool:
+        """Modern mode: True when training has ended (early stop, divergence, max_epochs)."""
+        at_max = self.max_epochs is not None and self.epoch >= self.max_epochs
+        return self.stopped_early or self.diverged is not None or at_max
+
+    def _train_modern(self, epochs: int) -> None:
+        for _ in range(epochs):
+            if self.stopped:
+                return
+            order = modern.epoch_order(len(self._F_train), self.seed, self.epoch, self.shuffle)
+            modern.train_epoch(self.network, self._F_train, self.y_train, self._optimizer,
+                               self.learning_rate, self.batch_size, self.loss_name, order,
+                               self.regularization, self.reg_rate)  # fmt: skip
+            self.epoch += 1
+            self._record()
+            self._check_stop()
+
+    def _check_stop(self) -> None:
+        worst = max(self.history["train_loss"][-1], self.history["test_loss"][-1], key=_badness)
+        self.diverged = modern.diverged_message(worst, self.epoch, self.learning_rate)
+        if self.early_stopping is not None and self.diverged is None:
+            losses = self.history["test_loss"]
+            best = int(np.argmin(losses))  # the first epoch with the lowest test loss
+            self.stopped_early = len(losses) - 1 - best >= self.early_stopping
 
     def train(self, epochs: int = 1, engine: str = "auto") -> Playground:
         """Train for some epochs, as TF Playground's play button does.
 
+        In modern mode, training stops early (and later calls do nothing until :meth:`reset`)
+        at ``max_epochs``, when early stopping fires or when the loss explodes
+        (see ``stopped_early`` and ``diverged``).
+
         Parameters
         ----------
         epochs : int
-            Number of epochs, >= 0. Each visits the training points in order.
+            Number of epochs, >= 0. Each visits the training points in order (compat mode).
         engine : {"auto", "numpy", "fast"}
             ``"auto"`` uses the compiled engine when it can be imported, else numpy. Both give
             the same weights.
@@ -244,6 +374,9 @@ class Playground:
             raise ValueError(f"engine must be one of {ENGINES}; got {engine!r}")
         if engine == "fast" and train_epochs_fast is None:
             raise ValueError("engine='fast' needs dlcourse.playground.fast (and numba)")
+        if self.mode == "modern":  # one vectorised numpy engine; `engine` does not apply
+            self._train_modern(int(epochs))
+            return self
         fast = engine != "numpy" and train_epochs_fast is not None
         args = (self.learning_rate, self.batch_size)
         reg = {"regularization": self.regularization, "reg_rate": self.reg_rate}
@@ -324,20 +457,54 @@ class Playground:
         """Everything needed to continue later, as a JSON-serialisable dict."""
         from dlcourse.playground.state import to_state
 
-        return to_state(self)
+        state = to_state(self)
+        if self.mode == "modern":  # what the compat state has no place for
+            state["modern"] = {
+                "optimizer": self._optimizer.to_dict(),
+                "stopped_early": self.stopped_early,
+                "diverged": self.diverged,
+            }
+        return state
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> Playground:
         """The playground saved by :meth:`to_state`, with the same predictions."""
         from dlcourse.playground.state import from_state
 
-        return from_state(cls, state)
+        if "modern" not in state:
+            return from_state(cls, state)
+        # The compat loader knows TF's activations only: load the arrays, then the layers.
+        plain_network = {**state["network"], "activation": "linear", "output_activation": "linear"}
+        pg = from_state(cls, {**state, "network": plain_network})
+        net = pg.network
+        activations = modern.layer_activations(pg.activation, len(pg.hidden), pg.loss_name)
+        pg.network = modern.LayeredNetwork(net.weights, net.biases, activations)
+        pg.history = {key: list(values) for key, values in state["history"].items()}
+        pg.history["epoch"] = [int(e) for e in pg.history["epoch"]]
+        pg._optimizer = modern.Optimizer.from_dict(state["modern"]["optimizer"])
+        pg.stopped_early = bool(state["modern"]["stopped_early"])
+        pg.diverged = state["modern"]["diverged"]
+        return pg
 
     def to_url(self) -> str:
-        """The settings as a TensorFlow Playground link (weights and training not included)."""
+        """The settings as a TensorFlow Playground link (weights and training not included).
+
+        The link is in TF Playground's format, so it holds TF's settings only: ``mode`` and the
+        modern-only settings (loss, optimizer, shuffle, init, max_epochs, early_stopping) are
+        simply not in it, and a playground read back from it is in compat mode. An activation
+        TF does not have (leaky_relu, elu, one per layer) raises ValueError.
+        """
         from dlcourse.playground.state import to_url
 
+        self._check_tf_activation("a TensorFlow Playground link")
         return to_url(self)
+
+    def _check_tf_activation(self, what: str) -> None:
+        if self.activation not in settings.ACTIVATIONS:
+            raise ValueError(
+                f"activation={self.activation!r} cannot go into {what}: it needs one of "
+                f"{tuple(settings.ACTIVATIONS)} for every hidden layer"
+            )
 
     @classmethod
     def from_url(cls, url: str) -> Playground:
@@ -350,4 +517,5 @@ class Playground:
         """The network as a float64 torch module taking raw points (n, 2) to outputs (n,)."""
         from dlcourse.playground.torch_export import to_torch
 
+        self._check_tf_activation("the torch export")
         return to_torch(self)

@@ -16,6 +16,7 @@ from dlcourse.playground.activations import ACTIVATIONS
 from dlcourse.playground.datasets import CLASSIFICATION, DATASETS, REGRESSION
 from dlcourse.playground.engine import MAX_BATCH_SIZE, MAX_HIDDEN_LAYERS, MAX_LAYER_SIZE
 from dlcourse.playground.features import check_features
+from dlcourse.playground.modern import INITS, LOSSES, MODERN_ACTIVATIONS, MODES, OPTIMIZERS
 
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 REG_RATES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -107,11 +108,24 @@ def check_hidden(value: Any) -> tuple[int, ...]:
     return tuple(int(s) for s in sizes)
 
 
-def check_activation(value: Any) -> str:
-    """Return ``value`` if it is one of the playground's activations, else raise ValueError."""
-    if value not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {tuple(ACTIVATIONS)}; got {value!r}")
-    return value
+def check_activation(value: Any) -> str | tuple[str, ...]:
+    """Return an activation name, or a tuple of names (one per hidden layer), else raise.
+
+    TF Playground's are relu, tanh, sigmoid and linear; the modern mode adds leaky_relu and
+    elu, and one activation per hidden layer. A sequence of equal names becomes that name.
+    """
+    allowed = tuple(MODERN_ACTIVATIONS)
+    names = (value,) if isinstance(value, str) else value
+    try:
+        names = tuple(names)
+    except TypeError:
+        names = None
+    if names is None or not all(isinstance(n, str) and n in allowed for n in names):
+        raise ValueError(
+            f"activation must be one of {allowed}, or a sequence of them with one per hidden "
+            f"layer (mode='modern' only for 'leaky_relu', 'elu' and sequences); got {value!r}"
+        )
+    return names[0] if isinstance(value, str) or (names and len(set(names)) == 1) else names
 
 
 def check_learning_rate(value: Any) -> float:
@@ -152,6 +166,65 @@ def check_init_zero(value: Any) -> bool:
     return bool(value)
 
 
+def _choice(name: str, value: Any, allowed: Sequence[Any]) -> Any:
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {tuple(allowed)}; got {value!r}")
+    return value
+
+
+def _optional_positive_int(name: str, value: Any, meaning: str) -> int | None:
+    if value is not None and (not _is_integer(value) or value < 1):
+        raise ValueError(f"{name} must be None ({meaning}) or an integer >= 1; got {value!r}")
+    return None if value is None else int(value)
+
+
+def check_mode(value: Any) -> str:
+    """Return ``"compat"`` (TF Playground's training) or ``"modern"``, else raise ValueError."""
+    return _choice("mode", value, MODES)
+
+
+def check_loss(value: Any) -> str | None:
+    """Return None (the problem's usual loss), ``"cross_entropy"`` or ``"mse"``, else raise."""
+    return _choice("loss", value, (None, *LOSSES))
+
+
+def check_optimizer(value: Any) -> str:
+    """Return ``"sgd"``, ``"momentum"`` or ``"adam"``, else raise ValueError."""
+    return _choice("optimizer", value, OPTIMIZERS)
+
+
+def check_shuffle(value: Any) -> bool:
+    """Return ``value`` if it is a bool, else raise ValueError."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"shuffle must be True or False; got {value!r}")
+    return bool(value)
+
+
+def check_init(value: Any) -> str:
+    """Return ``"tf"``, ``"xavier"`` or ``"he"``, else raise ValueError."""
+    return _choice("init", value, INITS)
+
+
+def check_max_epochs(value: Any) -> int | None:
+    """Return None (no limit) or an integer >= 1, else raise ValueError."""
+    return _optional_positive_int("max_epochs", value, "no limit")
+
+
+def check_early_stopping(value: Any) -> int | None:
+    """Return None (off) or the patience in epochs, an integer >= 1, else raise ValueError."""
+    return _optional_positive_int("early_stopping", value, "off")
+
+
+# What each modern-only setting must be in compat mode
+COMPAT_VALUES = {
+    "loss": None,
+    "optimizer": "sgd",
+    "shuffle": False,
+    "init": "tf",
+    "max_epochs": None,
+    "early_stopping": None,
+}
+
 CHECKS: dict[str, Callable[[Any], Any]] = {
     "dataset": check_dataset,
     "noise": check_noise,
@@ -166,6 +239,13 @@ CHECKS: dict[str, Callable[[Any], Any]] = {
     "problem": check_problem,
     "seed": check_seed,
     "init_zero": check_init_zero,
+    "mode": check_mode,
+    "loss": check_loss,
+    "optimizer": check_optimizer,
+    "shuffle": check_shuffle,
+    "init": check_init,
+    "max_epochs": check_max_epochs,
+    "early_stopping": check_early_stopping,
 }
 
 
@@ -190,6 +270,31 @@ def check_settings(settings: dict[str, Any]) -> dict[str, Any]:
             f"problem={checked['problem']!r} needs a dataset from {names}; "
             f"got dataset={checked['dataset']!r}"
         )
+    _check_mode_options(checked)
     if checked["seed"] is None:  # like TF: a fresh random seed, written down for reuse
         checked["seed"] = int(np.random.default_rng().integers(100_000))
     return checked
+
+
+def _check_mode_options(checked: dict[str, Any]) -> None:
+    """Raise ValueError for options the mode does not have, or that do not fit together."""
+    activation, hidden = checked["activation"], checked["hidden"]
+    if not isinstance(activation, str) and len(activation) != len(hidden):
+        raise ValueError(
+            f"activation must name one activation per hidden layer ({len(hidden)}); "
+            f"got {activation!r}"
+        )
+    if checked["mode"] == "compat":
+        for name, value in COMPAT_VALUES.items():
+            if checked[name] != value:
+                raise ValueError(
+                    f"{name}={checked[name]!r} needs mode='modern' (mode='compat' reproduces "
+                    f"TensorFlow Playground, whose {name} is {value!r})"
+                )
+        if activation not in ACTIVATIONS:
+            raise ValueError(
+                f"activation={activation!r} needs mode='modern'; TensorFlow Playground's "
+                f"activations are {tuple(ACTIVATIONS)}"
+            )
+    elif checked.get("loss") == "cross_entropy" and checked["problem"] == "regression":
+        raise ValueError("loss='cross_entropy' needs a classification dataset; use loss='mse'")

@@ -381,10 +381,12 @@ function render({ model, el }) {
   }
 
   function placeTooltip(x, y) {
+    // Client rectangles are zoomed (the standalone page zooms the widget), CSS offsets are not.
+    const zoom = root.currentCSSZoom || 1;
     const area = netArea.getBoundingClientRect();
     const base = root.getBoundingClientRect();
-    tooltip.style.left = `${area.left - base.left + x}px`;
-    tooltip.style.top = `${area.top - base.top + y}px`;
+    tooltip.style.left = `${(area.left - base.left) / zoom + x}px`;
+    tooltip.style.top = `${(area.top - base.top) / zoom + y}px`;
     tooltip.style.display = "block";
   }
   function showTooltip(node) {

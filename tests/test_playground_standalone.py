@@ -1,0 +1,148 @@
+"""The playground widget served alone by Voilà (``python -m dlcourse.playground.serve``).
+
+The browser test starts the server on a free loopback port, opens the page in headless
+Chromium, presses play and checks that the epoch counter and the loss move. The screenshot
+goes to ``tests/artifacts/playground-standalone.png``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from lab_server import CHROMIUM, CHROMIUM_FLAGS, free_port
+
+from dlcourse.paths import COURSE_ROOT
+
+pytestmark = pytest.mark.xdist_group("browser")
+ARTIFACTS = Path(__file__).parent / "artifacts"
+SERVE = [sys.executable, "-m", "dlcourse.playground.serve"]
+
+
+def _stop(server: subprocess.Popen) -> bool:
+    """Stop the server as Ctrl+C does; kill what is left. True if all of it stopped by itself."""
+    if server.poll() is None:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            pass
+    time.sleep(0.5)  # let Voilà's kernels finish exiting
+    try:  # Voilà and its kernels run in the server's own session (start_new_session)
+        os.killpg(server.pid, signal.SIGKILL)
+        clean = False
+    except ProcessLookupError:
+        clean = True
+    server.wait(timeout=10)
+    return clean
+
+
+@pytest.fixture
+def served(tmp_path):
+    """Run the server on a free port; yield its URL and its log file."""
+    port = free_port()
+    log = ARTIFACTS / "playground-standalone.log"
+    ARTIFACTS.mkdir(exist_ok=True)
+    env = {**os.environ, "TMPDIR": str(tmp_path)}  # where the server writes its notebook
+    with open(log, "w") as log_file:
+        server = subprocess.Popen([*SERVE, "--port", str(port), "--seed", "1"], cwd=COURSE_ROOT,
+                                  env=env, stdout=log_file, stderr=subprocess.STDOUT,
+                                  start_new_session=True)
+        clean = False
+        try:
+            url = f"http://127.0.0.1:{port}/"
+            deadline = time.monotonic() + 60
+            while "Playground served at" not in log.read_text():
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the playground server did not start: see {log}")
+                time.sleep(0.2)
+            yield url, log
+        finally:
+            clean = _stop(server)
+    assert clean, "processes of the server were left after Ctrl+C"
+    assert server.returncode == 0, f"the server exited with {server.returncode}"
+    left = [path.name for path in tmp_path.iterdir()]
+    assert not left, f"the server left {left} in its temporary folder"
+    with pytest.raises(OSError):  # nothing listens any more
+        urllib.request.urlopen(url, timeout=2)
+
+
+def test_cli_rejects_unknown_dataset():
+    result = subprocess.run([*SERVE, "--dataset", "moons", "--port", "1"], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "error:" in lines[0] and "moons" in lines[0] and "spiral" in lines[0]
+
+
+def test_cli_rejects_bad_hidden_layers():
+    result = subprocess.run([*SERVE, "--hidden", "4,x"], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "error:" in result.stderr and "--hidden" in result.stderr
+
+
+def test_help_documents_the_flags():
+    result = subprocess.run([*SERVE, "--help"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    for flag in ("--port", "--open", "--url", "--dataset", "--hidden", "--zoom"):
+        assert flag in result.stdout
+
+
+def test_served_page_trains(served):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"no Chromium at {CHROMIUM}: install it (`apt-get install chromium`) "
+                    "or set DLCOURSE_CHROMIUM to its path")
+    from playwright.sync_api import sync_playwright
+
+    url, log = served
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1920, "height": 1080})
+            page.goto(url)
+            root = page.locator(".dlpg")
+            try:
+                root.wait_for(timeout=60_000)
+                page.wait_for_function("el => el.dataset.epoch === '0'",
+                                       arg=root.element_handle(), timeout=60_000)
+            except Exception:
+                page.screenshot(path=str(ARTIFACTS / "playground-standalone-failure.png"))
+                raise
+            # No code on the page, and the widget is scaled up to fill a 1080p projector.
+            assert page.locator(".jp-InputArea, .jp-Cell-inputWrapper").count() == 0
+            box = root.bounding_box()
+            assert box["width"] > 1500 and box["y"] + box["height"] <= 1080, box
+            epoch = root.locator(".dlpg-epoch-value")
+            loss = root.locator(".dlpg-loss-train .dlpg-loss-value")
+            assert epoch.inner_text() == "000,000"
+            loss_before = loss.inner_text()
+            assert re.fullmatch(r"\d\.\d{3}", loss_before), loss_before
+
+            play = root.locator(".dlpg-play")
+            play.click()
+            page.wait_for_function("el => Number(el.dataset.epoch) >= 30",
+                                   arg=root.element_handle(), timeout=60_000)
+            assert epoch.inner_text() != "000,000"
+            assert loss.inner_text() != loss_before
+            page.screenshot(path=str(ARTIFACTS / "playground-standalone.png"))
+
+            play.click()
+            page.wait_for_function("el => el.getAttribute('aria-label') === 'Play'",
+                                   arg=play.element_handle(), timeout=10_000)
+            stopped = epoch.inner_text()
+            page.wait_for_timeout(500)
+            assert epoch.inner_text() == stopped, "the epoch counter still moves after pause"
+        finally:
+            browser.close()
+    assert "Traceback" not in log.read_text()
