@@ -73,3 +73,20 @@ def lab_server(workdir: Path, log: Path) -> Iterator[str]:
                 server.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 server.kill()
+
+
+@contextmanager
+def chromium() -> Iterator:
+    """Yield a headless Chromium driven by Playwright (Debian's browser; none is downloaded)."""
+    import pytest
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"no Chromium at {CHROMIUM}: install it (`apt-get install chromium`) "
+                    "or set DLCOURSE_CHROMIUM to its path")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from lab_server import CHROMIUM, CHROMIUM_FLAGS, lab_server
+from lab_server import chromium, lab_server
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
@@ -22,18 +22,10 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"no Chromium at {CHROMIUM}: install it (`apt-get install chromium`) "
-                    "or set DLCOURSE_CHROMIUM to its path")
-    from playwright.sync_api import sync_playwright
-
     ARTIFACTS.mkdir(exist_ok=True)
     workdir = tmp_path_factory.mktemp("lab")
-    with lab_server(workdir, ARTIFACTS / "jupyterlab.log") as (url, token):
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-            yield browser, url, token
-            browser.close()
+    with lab_server(workdir, ARTIFACTS / "jupyterlab.log") as (url, token), chromium() as browser:
+        yield browser, url, token
 
 
 @contextmanager

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from lab_server import CHROMIUM, CHROMIUM_FLAGS, lab_server
+from lab_server import chromium, lab_server
 
 pytestmark = pytest.mark.xdist_group("browser")
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -34,19 +34,13 @@ COUNT_FRAMES = """async (root) => {
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"no Chromium at {CHROMIUM}: install it (`apt-get install chromium`) "
-                    "or set DLCOURSE_CHROMIUM to its path")
-    from playwright.sync_api import sync_playwright
-
     ARTIFACTS.mkdir(exist_ok=True)
     workdir = tmp_path_factory.mktemp("lab")
     with lab_server(workdir, ARTIFACTS / "jupyterlab-playground.log") as (url, token):
         notebook = nbformat.v4.new_notebook(
             cells=[nbformat.v4.new_code_cell(c) for c in CELLS], metadata=KERNEL)
         nbformat.write(notebook, workdir / NOTEBOOK)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        with chromium() as browser:
             page = browser.new_page(viewport={"width": 1500, "height": 1000})
             page.goto(f"{url}/lab/workspaces/playground/tree/{NOTEBOOK}?reset&token={token}")
             page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook").wait_for(
@@ -54,7 +48,6 @@ def page(tmp_path_factory):
             page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
                                    timeout=60_000)
             yield page
-            browser.close()
 
 
 def _run_all(page) -> None:

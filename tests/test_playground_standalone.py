@@ -17,7 +17,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from lab_server import CHROMIUM, CHROMIUM_FLAGS, free_port
+from lab_server import chromium, free_port
 
 from dlcourse.paths import COURSE_ROOT
 
@@ -100,49 +100,40 @@ def test_help_documents_the_flags():
 
 
 def test_served_page_trains(served):
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"no Chromium at {CHROMIUM}: install it (`apt-get install chromium`) "
-                    "or set DLCOURSE_CHROMIUM to its path")
-    from playwright.sync_api import sync_playwright
-
     url, log = served
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1920, "height": 1080})
+        page.goto(url)
+        root = page.locator(".dlpg")
         try:
-            page = browser.new_page(viewport={"width": 1920, "height": 1080})
-            page.goto(url)
-            root = page.locator(".dlpg")
-            try:
-                root.wait_for(timeout=60_000)
-                page.wait_for_function("el => el.dataset.epoch === '0'",
-                                       arg=root.element_handle(), timeout=60_000)
-            except Exception:
-                page.screenshot(path=str(ARTIFACTS / "playground-standalone-failure.png"))
-                raise
-            # No code on the page, and the widget is scaled up to fill a 1080p projector.
-            assert page.locator(".jp-InputArea, .jp-Cell-inputWrapper").count() == 0
-            box = root.bounding_box()
-            assert box["width"] > 1500 and box["y"] + box["height"] <= 1080, box
-            epoch = root.locator(".dlpg-epoch-value")
-            loss = root.locator(".dlpg-loss-train .dlpg-loss-value")
-            assert epoch.inner_text() == "000,000"
-            loss_before = loss.inner_text()
-            assert re.fullmatch(r"\d\.\d{3}", loss_before), loss_before
-
-            play = root.locator(".dlpg-play")
-            play.click()
-            page.wait_for_function("el => Number(el.dataset.epoch) >= 30",
+            root.wait_for(timeout=60_000)
+            page.wait_for_function("el => el.dataset.epoch === '0'",
                                    arg=root.element_handle(), timeout=60_000)
-            assert epoch.inner_text() != "000,000"
-            assert loss.inner_text() != loss_before
-            page.screenshot(path=str(ARTIFACTS / "playground-standalone.png"))
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "playground-standalone-failure.png"))
+            raise
+        # No code on the page, and the widget is scaled up to fill a 1080p projector.
+        assert page.locator(".jp-InputArea, .jp-Cell-inputWrapper").count() == 0
+        box = root.bounding_box()
+        assert box["width"] > 1500 and box["y"] + box["height"] <= 1080, box
+        epoch = root.locator(".dlpg-epoch-value")
+        loss = root.locator(".dlpg-loss-train .dlpg-loss-value")
+        assert epoch.inner_text() == "000,000"
+        loss_before = loss.inner_text()
+        assert re.fullmatch(r"\d\.\d{3}", loss_before), loss_before
 
-            play.click()
-            page.wait_for_function("el => el.getAttribute('aria-label') === 'Play'",
-                                   arg=play.element_handle(), timeout=10_000)
-            stopped = epoch.inner_text()
-            page.wait_for_timeout(500)
-            assert epoch.inner_text() == stopped, "the epoch counter still moves after pause"
-        finally:
-            browser.close()
+        play = root.locator(".dlpg-play")
+        play.click()
+        page.wait_for_function("el => Number(el.dataset.epoch) >= 30",
+                               arg=root.element_handle(), timeout=60_000)
+        assert epoch.inner_text() != "000,000"
+        assert loss.inner_text() != loss_before
+        page.screenshot(path=str(ARTIFACTS / "playground-standalone.png"))
+
+        play.click()
+        page.wait_for_function("el => el.getAttribute('aria-label') === 'Play'",
+                               arg=play.element_handle(), timeout=10_000)
+        stopped = epoch.inner_text()
+        page.wait_for_timeout(500)
+        assert epoch.inner_text() == stopped, "the epoch counter still moves after pause"
     assert "Traceback" not in log.read_text()

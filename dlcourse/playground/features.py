@@ -11,14 +11,16 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
-FEATURES: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
-    "x1": lambda x1, x2: x1,
-    "x2": lambda x1, x2: x2,
-    "x1^2": lambda x1, x2: x1 * x1,
-    "x2^2": lambda x1, x2: x2 * x2,
-    "x1*x2": lambda x1, x2: x1 * x2,
-    "sin(x1)": lambda x1, x2: np.sin(x1),
-    "sin(x2)": lambda x1, x2: np.sin(x2),
+#: Each feature of the two coordinates; ``lib`` is the array library (numpy, or torch for the
+#: exported module), so that one table serves both.
+FEATURES: dict[str, Callable[..., np.ndarray]] = {
+    "x1": lambda x1, x2, lib=np: x1,
+    "x2": lambda x1, x2, lib=np: x2,
+    "x1^2": lambda x1, x2, lib=np: x1 * x1,
+    "x2^2": lambda x1, x2, lib=np: x2 * x2,
+    "x1*x2": lambda x1, x2, lib=np: x1 * x2,
+    "sin(x1)": lambda x1, x2, lib=np: lib.sin(x1),
+    "sin(x2)": lambda x1, x2, lib=np: lib.sin(x2),
 }
 
 # Our name -> the URL key of TF Playground

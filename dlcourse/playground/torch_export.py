@@ -12,20 +12,11 @@ from typing import TYPE_CHECKING
 import torch
 from torch import nn
 
-from dlcourse.playground.features import check_features
+from dlcourse.playground.features import FEATURES, check_features
 
 if TYPE_CHECKING:
     from dlcourse.playground.playground import Playground
 
-TORCH_FEATURES = {
-    "x1": lambda x1, x2: x1,
-    "x2": lambda x1, x2: x2,
-    "x1^2": lambda x1, x2: x1 * x1,
-    "x2^2": lambda x1, x2: x2 * x2,
-    "x1*x2": lambda x1, x2: x1 * x2,
-    "sin(x1)": lambda x1, x2: torch.sin(x1),
-    "sin(x2)": lambda x1, x2: torch.sin(x2),
-}
 TORCH_ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "linear": nn.Identity}
 
 
@@ -38,7 +29,7 @@ class Features(nn.Module):
 
     def forward(self, points: torch.Tensor) -> torch.Tensor:
         x1, x2 = points[:, 0], points[:, 1]
-        return torch.stack([TORCH_FEATURES[f](x1, x2) for f in self.features], dim=1)
+        return torch.stack([FEATURES[f](x1, x2, lib=torch) for f in self.features], dim=1)
 
     def extra_repr(self) -> str:
         return ", ".join(self.features)
