@@ -133,7 +133,8 @@ def test_served_page_trains(served):
         play.click()
         page.wait_for_function("el => el.getAttribute('aria-label') === 'Play'",
                                arg=play.element_handle(), timeout=10_000)
+        page.wait_for_timeout(1000)  # a frame already on its way may still land
         stopped = epoch.inner_text()
-        page.wait_for_timeout(500)
+        page.wait_for_timeout(1000)
         assert epoch.inner_text() == stopped, "the epoch counter still moves after pause"
     assert "Traceback" not in log.read_text()
