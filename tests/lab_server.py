@@ -90,3 +90,30 @@ def chromium() -> Iterator:
             yield browser
         finally:
             browser.close()
+
+
+def run_all_cells(page, attempts: int = 3) -> None:
+    """Run → Run All Cells in JupyterLab, retried if no cell starts.
+
+    On a busy machine a click can land before the kernel is ready, and JupyterLab may show a
+    dialog (a kernel that took long to start, for instance); the dialog's text is printed and
+    the dialog accepted before the next try, so that a failure says what JupyterLab said.
+    """
+    import re
+
+    started = ".jp-InputPrompt:text-matches('\\[(\\*|\\d+)\\]')"
+    for attempt in range(attempts):
+        dialog = page.locator(".jp-Dialog")
+        if dialog.count():
+            print("JupyterLab dialog:", dialog.first.inner_text()[:300])
+            page.locator(".jp-Dialog .jp-mod-accept").first.click()
+            dialog.first.wait_for(state="detached", timeout=10_000)
+        page.get_by_role("menuitem", name="Run").click()
+        page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
+        try:
+            page.locator(started).first.wait_for(timeout=20_000)
+            return
+        except Exception:
+            if attempt == attempts - 1:
+                raise
+            page.keyboard.press("Escape")

@@ -7,16 +7,14 @@ browser elsewhere than ``/usr/bin/chromium``.
 
 from __future__ import annotations
 
-import re
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from lab_server import chromium, lab_server
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from lab_server import chromium, lab_server, run_all_cells
 from playwright.sync_api import expect
 
-pytestmark = pytest.mark.xdist_group("browser")
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
 
@@ -57,23 +55,8 @@ def test_lesson_widgets_render_and_respond(lab):
     page.close()
 
 
-def _run_all_cells(page, attempts: int = 3) -> None:
-    """Run → Run All Cells, retried if no cell starts (a menu opened too early does nothing)."""
-    started = ".jp-InputPrompt:text-matches('\\[(\\*|\\d+)\\]')"
-    for attempt in range(attempts):
-        page.get_by_role("menuitem", name="Run").click()
-        page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
-        try:
-            page.locator(started).first.wait_for(timeout=20_000)
-            return
-        except PlaywrightTimeout:
-            if attempt == attempts - 1:
-                raise
-            page.keyboard.press("Escape")
-
-
 def _run_lesson_and_move_a_slider(page):
-    _run_all_cells(page)
+    run_all_cells(page)
     explorer = page.locator(".widget-vbox").filter(
         has=page.locator(".widget-slider", has_text="w1")).last
     explorer.wait_for(timeout=120_000)

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from lab_server import chromium, lab_server
+from lab_server import chromium, lab_server, run_all_cells
 
-pytestmark = pytest.mark.xdist_group("browser")
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 ARTIFACTS = Path(__file__).parent / "artifacts"
 NOTEBOOK = "playground-widget-test.ipynb"
 CELLS = [
@@ -50,23 +50,8 @@ def page(tmp_path_factory):
             yield page
 
 
-def _run_all(page) -> None:
-    """Run all cells; try again if a busy machine let the first click go before the kernel."""
-    prompt = page.locator(".jp-InputPrompt").first
-    for _ in range(3):
-        page.get_by_role("menuitem", name="Run").click()
-        page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
-        try:
-            page.wait_for_function("el => /\\[[0-9*]+\\]/.test(el.textContent)",
-                                   arg=prompt.element_handle(), timeout=20_000)
-            return
-        except Exception:
-            page.keyboard.press("Escape")
-    raise AssertionError("the notebook's cells did not start running")
-
-
 def test_play_trains_and_redraws_fast(page):
-    _run_all(page)
+    run_all_cells(page)
     root = page.locator(".dlpg")
     try:
         root.wait_for(timeout=120_000)

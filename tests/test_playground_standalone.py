@@ -21,7 +21,7 @@ from lab_server import chromium, free_port
 
 from dlcourse.paths import COURSE_ROOT
 
-pytestmark = pytest.mark.xdist_group("browser")
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 ARTIFACTS = Path(__file__).parent / "artifacts"
 SERVE = [sys.executable, "-m", "dlcourse.playground.serve"]
 
