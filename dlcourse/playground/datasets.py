@@ -1,4 +1,5 @@
-"""TensorFlow Playground's six toy data sets, generated as its ``dataset.ts`` does.
+"""TensorFlow Playground's six toy data sets, generated as its ``dataset.ts`` does, and two
+three-class sets in the same style.
 
 Each generator takes the number of points, the noise (0 to 0.5, TF's 0 to 50 %) and a numpy
 random generator, and returns the points ``X`` (shape ``(n, 2)``, coordinates within about
@@ -21,7 +22,14 @@ name                TF name         recipe
 ``plane``           reg-plane       x, y ~ U(-6, 6); label (x + y) / 10 of the point plus
                                     noise U(-6, 6)·noise
 ``multi-gaussian``  reg-gauss       x, y ~ U(-6, 6); six bumps of height ±1 and radius 2
+``gauss3``          (none)          three Gaussians at radius 3 (angles 90°, 210°, 330°),
+                                    labels 0, 1, 2; variance as ``gauss``
+``spiral3``         (none)          three arms as ``spiral``'s, turned by 120° from each
+                                    other, labels 0, 1, 2
 ==================  ==============  ========================================================
+
+Two-class labels are ±1 (TF's); the three-class sets label their points 0, 1 and 2 and need
+the playground's modern mode (a softmax output).
 
 :func:`make_data` then shuffles the points and splits them into training and test points,
 as TF's ``generateData`` does.
@@ -91,6 +99,36 @@ def spiral(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, 
     return np.concatenate(arms), np.concatenate([np.ones(half), -np.ones(half)])
 
 
+def _class_sizes(n: int, k: int) -> list[int]:
+    """``n`` points shared out between ``k`` classes, the first ones one point larger."""
+    return [len(part) for part in np.array_split(np.arange(n), k)]
+
+
+def gauss3(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Three Gaussian clouds at radius 3, labels 0, 1, 2; variance 0.5 to 4 as for ``gauss``."""
+    variance = 0.5 + noise * (4 - 0.5) / 0.5
+    clouds, labels = [], []
+    for label, size in enumerate(_class_sizes(n, 3)):
+        angle = np.pi / 2 + label * 2 * np.pi / 3
+        centre = 3.0 * np.array([np.cos(angle), np.sin(angle)])
+        clouds.append(rng.normal(centre, np.sqrt(variance), size=(size, 2)))
+        labels.append(np.full(size, float(label)))
+    return np.concatenate(clouds), np.concatenate(labels)
+
+
+def spiral3(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Three interleaved spiral arms (``spiral``'s recipe, turned by 120°), labels 0, 1, 2."""
+    arms, labels = [], []
+    for label, size in enumerate(_class_sizes(n, 3)):
+        i = np.arange(size)
+        r = i / size * 5
+        t = 1.75 * i / size * 2 * np.pi + label * 2 * np.pi / 3
+        arm = np.column_stack([r * np.sin(t), r * np.cos(t)])
+        arms.append(arm + rng.uniform(-1, 1, size=(size, 2)) * noise)
+        labels.append(np.full(size, float(label)))
+    return np.concatenate(arms), np.concatenate(labels)
+
+
 def plane(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Regression: the label is (x + y) / 10 (TF's linear scale from [-10, 10] to [-1, 1])."""
     radius = 6.0
@@ -128,8 +166,18 @@ CLASSIFICATION: dict[str, Generator] = {
     "gauss": gauss,
     "spiral": spiral,
 }
+MULTICLASS: dict[str, Generator] = {"gauss3": gauss3, "spiral3": spiral3}
 REGRESSION: dict[str, Generator] = {"plane": plane, "multi-gaussian": multi_gaussian}
-DATASETS: dict[str, Generator] = {**CLASSIFICATION, **REGRESSION}
+DATASETS: dict[str, Generator] = {**CLASSIFICATION, **MULTICLASS, **REGRESSION}
+#: The name of the data set of a playground made from your own points (``from_data``).
+CUSTOM = "custom"
+
+
+def n_classes_of(dataset: str) -> int | None:
+    """Number of classes of a built-in data set: 2, 3 (``gauss3``, ``spiral3``), None to regress."""
+    if dataset in REGRESSION:
+        return None
+    return 3 if dataset in MULTICLASS else 2
 
 
 def make_data(

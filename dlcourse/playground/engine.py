@@ -129,6 +129,8 @@ class Network:
     activation, output_activation : Activation
     """
 
+    max_outputs = 1  # TF Playground's single output node
+
     def __init__(
         self,
         weights: Sequence[np.ndarray],
@@ -156,8 +158,11 @@ class Network:
                     f"layer {layer}: weights must have shape (n_out, {n_in}) and biases "
                     f"(n_out,); got {w.shape} and {b.shape}"
                 )
-        if self.weights[-1].shape[0] != 1:
-            raise ValueError(f"the output layer must have 1 node; got {self.weights[-1].shape[0]}")
+        if not 1 <= self.weights[-1].shape[0] <= self.max_outputs:
+            allowed = "1 node" if self.max_outputs == 1 else f"1 to {self.max_outputs} nodes"
+            raise ValueError(
+                f"the output layer must have {allowed}; got {self.weights[-1].shape[0]}"
+            )
 
     # ------------------------------------------------------------------ construction
 

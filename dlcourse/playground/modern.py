@@ -6,13 +6,17 @@ same :class:`~dlcourse.playground.engine.Network` weights but trains them as one
 today:
 
 - a loss that fits the problem: binary cross-entropy on a sigmoid output for ±1 labels
-  (the target is ``(y + 1) / 2``), or the mean squared error on a linear output for regression;
+  (the target is ``(y + 1) / 2``), cross-entropy on a softmax output of k nodes for k >= 3
+  classes (labels 0..k-1), or the mean squared error on a linear output for regression;
 - mini-batch gradients computed for the whole batch at once (the *mean* over the batch);
 - an optimiser: plain SGD, momentum (0.9) or Adam (β1 0.9, β2 0.999, ε 1e-8), written as
   ``torch.optim`` writes them, so the two give the same weights;
 - L1 or L2 regularisation added to the gradient: ``reg_rate * sign(w)`` or ``reg_rate * w``;
 - a choice of initialisation (TF's U(-0.5, 0.5) and bias 0.1, Xavier, He) and per-layer
-  activations, including leaky ReLU (slope 0.01) and ELU.
+  activations, including leaky ReLU (slope 0.01) and ELU;
+- (inverted) dropout on the hidden layers while training: each hidden output is kept with
+  probability ``1 - rate`` and then divided by ``1 - rate``, so that predictions, made without
+  dropout, need no rescaling.
 
 Every function is short and works on plain numpy arrays, so each step can be read on its own.
 """
@@ -25,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from dlcourse.playground.activations import ACTIVATIONS, Activation
+from dlcourse.playground.custom_data import MAX_CLASSES
 from dlcourse.playground.engine import INITIAL_BIAS, INITIAL_WEIGHT_RANGE, Network
 
 MODES = ("compat", "modern")
@@ -58,13 +63,35 @@ MODERN_ACTIVATIONS: dict[str, Activation] = {
 }
 
 
-def output_activation_of(loss: str) -> str:
-    """The output node's activation for a loss: sigmoid for cross-entropy, linear for MSE."""
-    return "sigmoid" if loss == "cross_entropy" else "linear"
+def _softmax(z: np.ndarray) -> np.ndarray:
+    shifted = np.exp(z - np.max(z, axis=1, keepdims=True))
+    return shifted / np.sum(shifted, axis=1, keepdims=True)
+
+
+def _softmax_der(z: np.ndarray, out: np.ndarray) -> np.ndarray:
+    raise ValueError(
+        "softmax has no elementwise derivative: train it with cross-entropy, whose gradient "
+        "with respect to the total inputs is p - t"
+    )
+
+
+#: The output node's activations; softmax (row by row) serves k >= 3 classes only.
+OUTPUT_ACTIVATIONS: dict[str, Activation] = {
+    **MODERN_ACTIVATIONS,
+    "softmax": Activation("softmax", _softmax, _softmax_der),
+}
+
+
+def output_activation_of(loss: str, n_outputs: int = 1) -> str:
+    """The output activation for a loss: sigmoid (one node) or softmax (k nodes) for
+    cross-entropy, linear for MSE."""
+    if loss == "cross_entropy":
+        return "softmax" if n_outputs > 1 else "sigmoid"
+    return "linear"
 
 
 def layer_activations(
-    activation: str | Sequence[str], n_hidden: int, loss: str
+    activation: str | Sequence[str], n_hidden: int, loss: str, n_outputs: int = 1
 ) -> list[Activation]:
     """One :class:`Activation` per layer: the hidden layers', then the output node's.
 
@@ -75,21 +102,25 @@ def layer_activations(
     n_hidden : int
         Number of hidden layers.
     loss : {"cross_entropy", "mse"}
-        Decides the output activation (:func:`output_activation_of`).
+        Decides the output activation (:func:`output_activation_of`), with ``n_outputs``.
+    n_outputs : int
+        Output nodes: 1, or k for k >= 3 classes.
     """
     names = [activation] * n_hidden if isinstance(activation, str) else list(activation)
     if len(names) != n_hidden:
         raise ValueError(
             f"activation must have one name per hidden layer ({n_hidden}); got {activation!r}"
         )
-    return [MODERN_ACTIVATIONS[name] for name in [*names, output_activation_of(loss)]]
+    output = output_activation_of(loss, n_outputs)
+    return [MODERN_ACTIVATIONS[name] for name in names] + [OUTPUT_ACTIVATIONS[output]]
 
 
 # --------------------------------------------------------------------------- the network
 
 
 class LayeredNetwork(Network):
-    """A :class:`Network` whose layers may each have their own activation.
+    """A :class:`Network` whose layers may each have their own activation, and whose output
+    layer may have k nodes (a softmax over k classes).
 
     Parameters
     ----------
@@ -98,6 +129,8 @@ class LayeredNetwork(Network):
     activations : sequence of Activation
         One per layer, the output node's last.
     """
+
+    max_outputs = MAX_CLASSES
 
     def __init__(
         self,
@@ -109,6 +142,12 @@ class LayeredNetwork(Network):
             raise ValueError(f"activations must have one entry per layer ({len(weights)})")
         super().__init__(weights, biases, activations[0], activations[-1])
         self.activations = list(activations)
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        """The output for each row of ``X``: shape ``(n,)`` for one output node, else
+        ``(n, k)`` (the k class probabilities of a softmax output)."""
+        out = self.forward_layers(X)[1][-1]
+        return out[:, 0] if out.shape[1] == 1 else out
 
     def _activation_of(self, layer: int) -> Activation:
         return self.activations[layer]
@@ -155,58 +194,101 @@ def make_network(
     loss: str,
     init: str,
     seed: int,
+    n_outputs: int = 1,
 ) -> LayeredNetwork:
-    """A new network for the modern mode, its weights drawn from ``seed``."""
-    sizes = [n_inputs, *hidden, 1]
+    """A new network for the modern mode, its weights drawn from ``seed``.
+
+    ``n_outputs`` is 1 (two classes or regression) or k, for k >= 3 classes.
+    """
+    sizes = [n_inputs, *hidden, n_outputs]
     weights, biases = init_weights(sizes, init, np.random.default_rng(seed))
-    return LayeredNetwork(weights, biases, layer_activations(activation, len(hidden), loss))
+    activations = layer_activations(activation, len(hidden), loss, n_outputs)
+    return LayeredNetwork(weights, biases, activations)
 
 
 # --------------------------------------------------------------------------- loss and gradients
 
 
-def forward(net: Network, X: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+def forward(
+    net: Network, X: np.ndarray, masks: Sequence[np.ndarray] | None = None
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Total inputs and outputs of every layer, one matrix product per layer.
+
+    Parameters
+    ----------
+    net : Network
+    X : ndarray, shape (n, n_inputs)
+    masks : list of ndarray, optional
+        Dropout: one array per hidden layer, shape ``(n, n_out)``, multiplying that layer's
+        outputs (0 for a dropped output, ``1 / (1 - rate)`` for a kept one; see
+        :func:`dropout_masks`). None: no dropout.
 
     Returns
     -------
     totals : list of ndarray
         ``totals[l] = outputs[l] @ weights[l].T + biases[l]``, shape ``(n, n_out)``.
     outputs : list of ndarray
-        ``outputs[0]`` is ``X``; ``outputs[l + 1]`` is the output of layer ``l``.
+        ``outputs[0]`` is ``X``; ``outputs[l + 1]`` is the output of layer ``l`` (times its
+        mask).
     """
     totals, outputs = [], [X]
     for layer, (w, b) in enumerate(zip(net.weights, net.biases, strict=True)):
         totals.append(outputs[-1] @ w.T + b)
-        outputs.append(net._activation_of(layer).output(totals[-1]))
+        out = net._activation_of(layer).output(totals[-1])
+        outputs.append(out * masks[layer] if masks is not None and layer < len(masks) else out)
     return totals, outputs
 
 
-def loss_value(net: Network, X: np.ndarray, y: np.ndarray, loss: str) -> float:
-    """Mean loss over the points: binary cross-entropy (labels ±1) or squared error.
+def n_outputs(net: Network) -> int:
+    """Output nodes of the network: 1, or k for a softmax over k classes."""
+    return net.weights[-1].shape[0]
 
-    The cross-entropy is computed from the output node's total input ``z``, as
-    ``log(1 + exp(z)) - t z`` with ``t = (y + 1) / 2``, which never takes the log of 0.
+
+def loss_value(net: Network, X: np.ndarray, y: np.ndarray, loss: str) -> float:
+    """Mean loss over the points: cross-entropy (labels ±1, or 0..k-1) or squared error.
+
+    The cross-entropy is computed from the output's total inputs ``z``, which never takes the
+    log of 0: ``log(1 + exp(z)) - t z`` with ``t = (y + 1) / 2`` for one sigmoid node, and
+    ``log(sum_j exp(z_j)) - z_y`` for a softmax over k nodes.
     """
     with np.errstate(over="ignore", invalid="ignore"):
         totals, outputs = forward(net, X)
+        if loss == "cross_entropy" and n_outputs(net) > 1:
+            z = totals[-1]
+            picked = z[np.arange(len(y)), y.astype(int)]
+            return float(np.mean(_logsumexp(z) - picked))
         if loss == "cross_entropy":
             z, target = totals[-1][:, 0], (y + 1.0) / 2.0
             return float(np.mean(np.logaddexp(0.0, z) - target * z))
         return float(np.mean((outputs[-1][:, 0] - y) ** 2))
 
 
-def _output_delta(totals: list[np.ndarray], outputs: list[np.ndarray], y: np.ndarray,
-                  loss: str) -> np.ndarray:  # fmt: skip
-    """d (mean loss) / d (total input of the output node), shape ``(n, 1)``."""
-    n = len(y)
+def _logsumexp(z: np.ndarray) -> np.ndarray:
+    top = np.max(z, axis=1)
+    return top + np.log(np.sum(np.exp(z - top[:, None]), axis=1))
+
+
+def one_hot(y: np.ndarray, k: int) -> np.ndarray:
+    """Class numbers ``0..k-1`` (shape ``(n,)``) as rows of a ``(n, k)`` identity."""
+    return np.eye(k)[y.astype(int)]
+
+
+def _output_delta(outputs: list[np.ndarray], y: np.ndarray, loss: str) -> np.ndarray:
+    """d (mean loss) / d (total inputs of the output layer), shape ``(n, n_outputs)``."""
+    n, k = outputs[-1].shape
+    if loss == "cross_entropy" and k > 1:  # softmax and cross-entropy together: p - one-hot
+        return (outputs[-1] - one_hot(y, k)) / n
     if loss == "cross_entropy":  # sigmoid and cross-entropy together: p - t
         return (outputs[-1] - (y[:, None] + 1.0) / 2.0) / n
     return 2.0 * (outputs[-1] - y[:, None]) / n  # linear output: d out / d z = 1
 
 
 def gradients(
-    net: Network, X: np.ndarray, y: np.ndarray, loss: str
+    net: Network,
+    X: np.ndarray,
+    y: np.ndarray,
+    loss: str,
+    masks: Sequence[np.ndarray] | None = None,
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Gradient of the mean loss over the batch ``(X, y)``, by backpropagation.
 
@@ -215,15 +297,18 @@ def gradients(
     net : Network
     X : ndarray, shape (n, n_inputs)
     y : ndarray, shape (n,)
+        ±1 (one output node, cross-entropy), 0..k-1 (k output nodes), or targets (MSE).
     loss : {"cross_entropy", "mse"}
+    masks : list of ndarray, optional
+        Dropout masks of the hidden layers, as for :func:`forward`.
 
     Returns
     -------
     dW, db : list of ndarray
         Same shapes as ``net.weights`` and ``net.biases``.
     """
-    totals, outputs = forward(net, X)
-    delta = _output_delta(totals, outputs, y, loss)
+    totals, outputs = forward(net, X, masks)
+    delta = _output_delta(outputs, y, loss)
     dW: list[np.ndarray] = [np.empty(0)] * len(net.weights)
     db: list[np.ndarray] = [np.empty(0)] * len(net.weights)
     for layer in range(len(net.weights) - 1, -1, -1):
@@ -231,7 +316,11 @@ def gradients(
         db[layer] = delta.sum(axis=0)
         if layer:
             below = net._activation_of(layer - 1)
-            delta = (delta @ net.weights[layer]) * below.der(totals[layer - 1], outputs[layer])
+            z = totals[layer - 1]  # with dropout, the derivative needs the unmasked output
+            out = outputs[layer] if masks is None else below.output(z)
+            delta = (delta @ net.weights[layer]) * below.der(z, out)
+            if masks is not None:  # a dropped output passes no gradient back
+                delta = delta * masks[layer - 1]
     return dW, db
 
 
@@ -336,11 +425,36 @@ def epoch_order(n: int, seed: int, epoch: int, shuffle: bool) -> np.ndarray:
     return np.random.default_rng([seed, 2, epoch]).permutation(n)
 
 
+def dropout_masks(
+    rng: np.random.Generator, n: int, hidden: Sequence[int], rate: float
+) -> list[np.ndarray] | None:
+    """Inverted dropout masks for a batch of ``n`` points: one ``(n, size)`` array per hidden
+    layer, each entry 0 (dropped, with probability ``rate``) or ``1 / (1 - rate)`` (kept).
+
+    Returns None when ``rate`` is 0 (no dropout, and no random numbers drawn).
+
+    Examples
+    --------
+    >>> masks = dropout_masks(np.random.default_rng(0), 4, (3,), 0.5)
+    >>> sorted(set(masks[0].ravel().tolist()))
+    [0.0, 2.0]
+    """
+    if rate == 0:
+        return None
+    return [(rng.random((n, size)) >= rate) / (1.0 - rate) for size in hidden]
+
+
+def dropout_rng(seed: int, epoch: int) -> np.random.Generator:
+    """The generator of an epoch's dropout masks: ``numpy.random.default_rng([seed, 3, epoch])``,
+    so that the same seed and epoch always drop the same outputs."""
+    return np.random.default_rng([seed, 3, epoch])
+
+
 def train_step(net: Network, X: np.ndarray, y: np.ndarray, optimizer: Optimizer, lr: float,
-               loss: str, regularization: str | None = None,
-               reg_rate: float = 0.0) -> None:  # fmt: skip
+               loss: str, regularization: str | None = None, reg_rate: float = 0.0,
+               masks: Sequence[np.ndarray] | None = None) -> None:  # fmt: skip
     """One update from the batch ``(X, y)``: gradient, regularisation, optimiser step."""
-    dW, db = gradients(net, X, y, loss)
+    dW, db = gradients(net, X, y, loss, masks)
     dW = [g + regularization_gradient(w, regularization, reg_rate)
           for g, w in zip(dW, net.weights, strict=True)]  # fmt: skip
     optimizer.step(parameters(net), [*dW, *db], lr)
@@ -348,13 +462,18 @@ def train_step(net: Network, X: np.ndarray, y: np.ndarray, optimizer: Optimizer,
 
 def train_epoch(net: Network, X: np.ndarray, y: np.ndarray, optimizer: Optimizer, lr: float,
                 batch_size: int, loss: str, order: np.ndarray,
-                regularization: str | None = None, reg_rate: float = 0.0) -> None:  # fmt: skip
+                regularization: str | None = None, reg_rate: float = 0.0,
+                dropout: float = 0.0, rng: np.random.Generator | None = None) -> None:  # fmt: skip
     """One epoch: the points in ``order``, cut into batches of ``batch_size`` (the last may be
-    smaller), one :func:`train_step` per batch."""
+    smaller), one :func:`train_step` per batch; with ``dropout`` > 0, new masks drawn from
+    ``rng`` for every batch."""
+    hidden = [w.shape[0] for w in net.weights[:-1]]
     with np.errstate(over="ignore", invalid="ignore"):
         for start in range(0, len(order), batch_size):
             batch = order[start : start + batch_size]
-            train_step(net, X[batch], y[batch], optimizer, lr, loss, regularization, reg_rate)
+            masks = dropout_masks(rng, len(batch), hidden, dropout) if dropout else None
+            train_step(net, X[batch], y[batch], optimizer, lr, loss, regularization, reg_rate,
+                       masks)  # fmt: skip
 
 
 def diverged_message(loss: float, epoch: int, learning_rate: float) -> str | None:
@@ -370,14 +489,23 @@ def diverged_message(loss: float, epoch: int, learning_rate: float) -> str | Non
 # --------------------------------------------------------------------------- scores
 
 
-def accuracy(output: np.ndarray, y: np.ndarray, loss: str) -> float:
-    """Share of points whose predicted class (±1) is ``y``.
+def predicted_class(output: np.ndarray, loss: str) -> np.ndarray:
+    """The class each output stands for, as integers in the labels' coding.
 
-    The class is +1 where the output is above 0.5 for a sigmoid output (cross-entropy), above
-    0 otherwise (tanh or linear output).
+    One output node: +1 where the output is above 0.5 for a sigmoid output (cross-entropy),
+    above 0 otherwise (tanh or linear output), else -1. k output nodes (shape ``(n, k)``): the
+    class ``0..k-1`` of the largest.
     """
+    if output.ndim == 2 and output.shape[1] > 1:
+        return np.argmax(output, axis=1)
+    output = output.reshape(len(output))
     threshold = 0.5 if loss == "cross_entropy" else 0.0
-    return float(np.mean(np.where(output > threshold, 1.0, -1.0) == y))
+    return np.where(output > threshold, 1, -1)
+
+
+def accuracy(output: np.ndarray, y: np.ndarray, loss: str) -> float:
+    """Share of points whose predicted class (:func:`predicted_class`) is ``y``."""
+    return float(np.mean(predicted_class(output, loss) == y))
 
 
 def r2(output: np.ndarray, y: np.ndarray) -> float:

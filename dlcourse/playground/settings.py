@@ -13,10 +13,18 @@ from typing import Any
 import numpy as np
 
 from dlcourse.playground.activations import ACTIVATIONS
-from dlcourse.playground.datasets import CLASSIFICATION, DATASETS, REGRESSION
+from dlcourse.playground.datasets import (
+    CLASSIFICATION,
+    CUSTOM,
+    DATASETS,
+    MULTICLASS,
+    REGRESSION,
+    n_classes_of,
+)
 from dlcourse.playground.engine import MAX_BATCH_SIZE, MAX_HIDDEN_LAYERS, MAX_LAYER_SIZE
 from dlcourse.playground.features import check_features
 from dlcourse.playground.modern import INITS, LOSSES, MODERN_ACTIVATIONS, MODES, OPTIMIZERS
+from dlcourse.playground.schedules import DECAY_RANGE, SCHEDULES, STEP_RANGE
 
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 REG_RATES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -24,6 +32,7 @@ REGULARIZATIONS = (None, "L1", "L2")
 PROBLEMS = ("classification", "regression")
 MAX_NOISE = 0.5
 TRAIN_RATIO_RANGE = (0.1, 0.9)
+MAX_DROPOUT = 0.9
 
 
 def format_number(value: float) -> str:
@@ -58,9 +67,12 @@ def _on_ladder(name: str, value: Any, ladder: Sequence[float]) -> float:
 
 
 def check_dataset(value: Any) -> str:
-    """Return ``value`` if it is one of TF Playground's data sets, else raise ValueError."""
-    if value not in DATASETS:
-        raise ValueError(f"dataset must be one of {tuple(DATASETS)}; got {value!r}")
+    """Return ``value`` if it is a built-in data set or ``"custom"``, else raise ValueError."""
+    if value not in DATASETS and value != CUSTOM:
+        raise ValueError(
+            f"dataset must be one of {tuple(DATASETS)}, or {CUSTOM!r} for your own points "
+            f"(Playground.from_data); got {value!r}"
+        )
     return value
 
 
@@ -215,6 +227,34 @@ def check_early_stopping(value: Any) -> int | None:
     return _optional_positive_int("early_stopping", value, "off")
 
 
+def check_dropout(value: Any) -> float:
+    """Return the dropout rate of the hidden layers as a float in [0, 0.9], else raise."""
+    if not _is_number(value) or not 0 <= value <= MAX_DROPOUT:
+        raise ValueError(f"dropout must be a number from 0 to {MAX_DROPOUT}; got {value!r}")
+    return float(value)
+
+
+def check_lr_schedule(value: Any) -> str | None:
+    """Return None (a constant rate), ``"step"``, ``"exponential"`` or ``"cosine"``, else raise."""
+    return _choice("lr_schedule", value, SCHEDULES)
+
+
+def check_lr_decay(value: Any) -> float:
+    """Return the schedules' decay factor as a float in [0.01, 1], else raise ValueError."""
+    low, high = DECAY_RANGE
+    if not _is_number(value) or not low <= value <= high:
+        raise ValueError(f"lr_decay must be a number from {low} to {high}; got {value!r}")
+    return float(value)
+
+
+def check_lr_step(value: Any) -> int:
+    """Return the schedules' epochs per decay factor, an int from 1 to 10000, else raise."""
+    low, high = STEP_RANGE
+    if not _is_integer(value) or not low <= value <= high:
+        raise ValueError(f"lr_step must be an integer from {low} to {high}; got {value!r}")
+    return int(value)
+
+
 # What each modern-only setting must be in compat mode
 COMPAT_VALUES = {
     "loss": None,
@@ -223,6 +263,10 @@ COMPAT_VALUES = {
     "init": "tf",
     "max_epochs": None,
     "early_stopping": None,
+    "dropout": 0.0,
+    "lr_schedule": None,
+    "lr_decay": 0.5,
+    "lr_step": 100,
 }
 
 CHECKS: dict[str, Callable[[Any], Any]] = {
@@ -246,11 +290,24 @@ CHECKS: dict[str, Callable[[Any], Any]] = {
     "init": check_init,
     "max_epochs": check_max_epochs,
     "early_stopping": check_early_stopping,
+    "dropout": check_dropout,
+    "lr_schedule": check_lr_schedule,
+    "lr_decay": check_lr_decay,
+    "lr_step": check_lr_step,
 }
 
 
-def check_settings(settings: dict[str, Any]) -> dict[str, Any]:
+def check_settings(
+    settings: dict[str, Any], custom: tuple[str, int | None] | None = None
+) -> dict[str, Any]:
     """Check every setting, infer ``problem`` from ``dataset`` and draw a missing seed.
+
+    Parameters
+    ----------
+    settings : dict
+        The constructor's keyword arguments.
+    custom : (problem, n_classes), optional
+        What the user's own points hold, for ``dataset="custom"``.
 
     Returns
     -------
@@ -261,16 +318,33 @@ def check_settings(settings: dict[str, Any]) -> dict[str, Any]:
     if unknown:
         raise ValueError(f"unknown settings {unknown}; the settings are {tuple(CHECKS)}")
     checked = {name: CHECKS[name](value) for name, value in settings.items()}
-    kind = "regression" if checked["dataset"] in REGRESSION else "classification"
+    if checked["dataset"] == CUSTOM:
+        if custom is None:
+            raise ValueError(
+                "dataset='custom' needs your points: use Playground.from_data(X, y) or "
+                "pg.set_data(X, y)"
+            )
+        kind, n_classes = custom
+    else:
+        kind = "regression" if checked["dataset"] in REGRESSION else "classification"
+        n_classes = n_classes_of(checked["dataset"])
     if checked["problem"] is None:
         checked["problem"] = kind
+    elif checked["problem"] != kind and checked["dataset"] == CUSTOM:
+        raise ValueError(
+            f"problem={checked['problem']!r} does not fit your points, whose labels make a "
+            f"{kind} problem (set_data(..., problem=...) reads them otherwise)"
+        )
     elif checked["problem"] != kind:
-        names = tuple(REGRESSION if checked["problem"] == "regression" else CLASSIFICATION)
+        names = tuple(
+            REGRESSION if checked["problem"] == "regression" else {**CLASSIFICATION, **MULTICLASS}
+        )
         raise ValueError(
             f"problem={checked['problem']!r} needs a dataset from {names}; "
             f"got dataset={checked['dataset']!r}"
         )
     _check_mode_options(checked)
+    _check_classes(checked, n_classes)
     if checked["seed"] is None:  # like TF: a fresh random seed, written down for reuse
         checked["seed"] = int(np.random.default_rng().integers(100_000))
     return checked
@@ -298,3 +372,25 @@ def _check_mode_options(checked: dict[str, Any]) -> None:
             )
     elif checked.get("loss") == "cross_entropy" and checked["problem"] == "regression":
         raise ValueError("loss='cross_entropy' needs a classification dataset; use loss='mse'")
+    elif checked["lr_schedule"] == "cosine" and checked["max_epochs"] is None:
+        raise ValueError(
+            "lr_schedule='cosine' needs max_epochs: the cosine goes from learning_rate to 0 "
+            "at that epoch"
+        )
+
+
+def _check_classes(checked: dict[str, Any], n_classes: int | None) -> None:
+    """Raise ValueError when the data's classes and the mode or loss do not fit together."""
+    if n_classes is None or n_classes <= 2:
+        return
+    where = f"dataset={checked['dataset']!r}" if checked["dataset"] != CUSTOM else "your data"
+    if checked["mode"] == "compat":
+        raise ValueError(
+            f"{where} has {n_classes} classes: it needs mode='modern' (a softmax output); "
+            "mode='compat' reproduces TensorFlow Playground, which has two classes"
+        )
+    if checked["loss"] == "mse":
+        raise ValueError(
+            f"{where} has {n_classes} classes: use loss='cross_entropy' (softmax) or None, "
+            "not loss='mse'"
+        )

@@ -1,9 +1,12 @@
 """Saving a playground (:func:`to_state`) and sharing its settings as a TF Playground link.
 
-A *state* is a plain dict that ``json.dumps`` can write: the settings, the data, the network
-(weights, biases, dead links and the gradients accumulated since the last update), the epoch
-and the history. Python writes floats to JSON with enough digits to read back the same
-numbers, so a restored playground predicts and trains exactly as the saved one would.
+A *state* is a plain dict that ``json.dumps`` can write: the settings, the data (and, for your
+own points, the pool they are split from and how they were rescaled), the network (weights,
+biases, dead links and the gradients accumulated since the last update), the epoch, the
+history and, in modern mode, the optimiser's state. Dropout masks and shuffles are drawn from
+the seed and the epoch, so they need no saving. Python writes floats to JSON with enough
+digits to read back the same numbers, so a restored playground predicts and trains exactly as
+the saved one would.
 
 A *URL* holds only the settings, in TF Playground's format (its ``state.ts``), so a link
 opens on https://playground.tensorflow.org and a link from there opens here.
@@ -25,7 +28,8 @@ from urllib.parse import unquote
 
 import numpy as np
 
-from dlcourse.playground import settings
+from dlcourse.playground import modern, settings
+from dlcourse.playground.custom_data import CustomData
 from dlcourse.playground.datasets import CLASSIFICATION, REGRESSION
 from dlcourse.playground.engine import Network
 from dlcourse.playground.features import FEATURES, TF_NAMES
@@ -69,13 +73,23 @@ def network_to_dict(network: Network) -> dict[str, Any]:
 def network_from_dict(data: dict[str, Any]) -> Network:
     """The network written by :func:`network_to_dict`."""
     net = Network(data["weights"], data["biases"], data["activation"], data["output_activation"])
-    net.dead = [np.array(d, dtype=bool).reshape(w.shape) for d, w in zip(
-        data["dead"], net.weights, strict=True)]  # fmt: skip
-    net._acc_w = [np.array(a, dtype=np.float64).reshape(w.shape) for a, w in zip(
-        data["acc_weights"], net.weights, strict=True)]  # fmt: skip
-    net._acc_b = [np.array(a, dtype=np.float64) for a in data["acc_biases"]]
-    net._acc_n = int(data["acc_count"])
+    load_network(net, data)
     return net
+
+
+def load_network(network: Network, data: dict[str, Any]) -> None:
+    """Put the arrays written by :func:`network_to_dict` into ``network``, of the same shape."""
+    for name, arrays in (("weights", network.weights), ("biases", network.biases)):
+        saved = [np.array(a, dtype=np.float64) for a in data[name]]
+        if [a.shape for a in saved] != [a.shape for a in arrays]:
+            raise ValueError(f"state: the network's {name} do not fit its settings")
+        arrays[:] = saved
+    network.dead = [np.array(d, dtype=bool).reshape(w.shape) for d, w in zip(
+        data["dead"], network.weights, strict=True)]  # fmt: skip
+    network._acc_w = [np.array(a, dtype=np.float64).reshape(w.shape) for a, w in zip(
+        data["acc_weights"], network.weights, strict=True)]  # fmt: skip
+    network._acc_b = [np.array(a, dtype=np.float64) for a in data["acc_biases"]]
+    network._acc_n = int(data["acc_count"])
 
 
 def to_state(pg: Playground) -> dict[str, Any]:
@@ -83,7 +97,9 @@ def to_state(pg: Playground) -> dict[str, Any]:
     params = pg.get_params()
     params["features"] = list(params["features"])
     params["hidden"] = list(params["hidden"])
-    return {
+    if not isinstance(params["activation"], str):
+        params["activation"] = list(params["activation"])
+    state = {
         "format": STATE_FORMAT,
         "settings": params,
         "display": dict(pg.display),
@@ -96,14 +112,23 @@ def to_state(pg: Playground) -> dict[str, Any]:
             "y_test": pg.y_test.tolist(),
         },
         "network": network_to_dict(pg.network),
+        "custom": None if pg._custom is None else pg._custom.to_dict(),
     }
+    if pg.mode == "modern":  # what the compat mode has no use for
+        state["modern"] = {
+            "optimizer": pg._optimizer.to_dict(),
+            "stopped_early": pg.stopped_early,
+            "diverged": pg.diverged,
+        }
+    return state
 
 
 def from_state(cls: type[Playground], state: dict[str, Any]) -> Playground:
     """The playground saved by :func:`to_state`."""
     if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
         raise ValueError(f"state must be a dict written by to_state (format {STATE_FORMAT!r})")
-    pg = cls(**state["settings"])
+    custom = state.get("custom")
+    pg = cls._from_settings(state["settings"], custom and CustomData.from_dict(custom))
     data = state["data"]
     pg._set_data(
         np.array(data["X_train"], dtype=np.float64).reshape(-1, 2),
@@ -111,12 +136,15 @@ def from_state(cls: type[Playground], state: dict[str, Any]) -> Playground:
         np.array(data["X_test"], dtype=np.float64).reshape(-1, 2),
         data["y_test"],
     )
-    pg.network = network_from_dict(state["network"])
+    load_network(pg.network, state["network"])
     pg.epoch = int(state["epoch"])
-    history = state["history"]
-    pg.history = {key: list(history[key]) for key in ("epoch", "train_loss", "test_loss")}
+    pg.history = {key: [float(v) for v in values] for key, values in state["history"].items()}
     pg.history["epoch"] = [int(e) for e in pg.history["epoch"]]
     pg.display.update(state.get("display", {}))
+    if "modern" in state:
+        pg._optimizer = modern.Optimizer.from_dict(state["modern"]["optimizer"])
+        pg.stopped_early = bool(state["modern"]["stopped_early"])
+        pg.diverged = state["modern"]["diverged"]
     return pg
 
 

@@ -1,8 +1,11 @@
 """The playground's network as a PyTorch module, to carry on with the framework's tools.
 
 The module takes raw points ``(n, 2)``, computes the selected features itself and returns the
-output neuron's value, shape ``(n,)``, in float64 as the numpy engine does. Links that L1
-regularisation killed are exported as weights equal to 0; torch may train them again.
+output neuron's value, shape ``(n,)`` (or the k class probabilities, ``(n, k)``, of a softmax
+output), in float64 as the numpy engine does. Every layer keeps its activation. With dropout,
+an ``nn.Dropout`` follows each hidden activation, and the module is returned in eval mode, where
+it gives the playground's predictions. Links that L1 regularisation killed are exported as
+weights equal to 0; torch may train them again.
 """
 
 from __future__ import annotations
@@ -13,11 +16,20 @@ import torch
 from torch import nn
 
 from dlcourse.playground.features import FEATURES, check_features
+from dlcourse.playground.modern import LEAKY_SLOPE
 
 if TYPE_CHECKING:
     from dlcourse.playground.playground import Playground
 
-TORCH_ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "linear": nn.Identity}
+TORCH_ACTIVATIONS = {
+    "relu": nn.ReLU,
+    "tanh": nn.Tanh,
+    "sigmoid": nn.Sigmoid,
+    "linear": nn.Identity,
+    "leaky_relu": lambda: nn.LeakyReLU(LEAKY_SLOPE),
+    "elu": nn.ELU,
+    "softmax": lambda: nn.Softmax(dim=1),
+}
 
 
 class Features(nn.Module):
@@ -36,7 +48,9 @@ class Features(nn.Module):
 
 
 def to_torch(pg: Playground) -> nn.Sequential:
-    """Features, then a ``Linear`` and an activation per layer, then a flatten to ``(n,)``.
+    """Features, then a ``Linear`` and an activation per layer (and an ``nn.Dropout`` after
+    each hidden one when the playground has dropout), then a flatten to ``(n,)`` for one
+    output node. The module is in eval mode.
 
     Examples
     --------
@@ -53,7 +67,9 @@ def to_torch(pg: Playground) -> nn.Sequential:
         with torch.no_grad():
             linear.weight.copy_(torch.from_numpy(w))
             linear.bias.copy_(torch.from_numpy(b))
-        activation = net.output_activation if index == last else net.activation
-        layers += [linear, TORCH_ACTIVATIONS[activation.name]()]
-    layers.append(nn.Flatten(start_dim=0))
-    return nn.Sequential(*layers)
+        layers += [linear, TORCH_ACTIVATIONS[net._activation_of(index).name]()]
+        if index < last and pg.dropout > 0:
+            layers.append(nn.Dropout(pg.dropout))
+    if net.weights[-1].shape[0] == 1:
+        layers.append(nn.Flatten(start_dim=0))
+    return nn.Sequential(*layers).eval()
