@@ -1,0 +1,42 @@
+"""Plankton-like images for the GPU labs (units 07 and 08), and the EcoTaxa pipeline's pieces.
+
+``classes``      the eight classes: names, frequencies, how each looks
+``generator``    :func:`make_plankton`, the seeded image generator, and :class:`PlanktonSet`
+``splits``       the named splits (train, validation, test, the extractor's own) and their seeds
+``gallery``      :func:`plot_gallery`, a few images of every class
+
+The data sheet is ``datasets/plankton/README.md``.
+
+Examples
+--------
+>>> from dlcourse.data.plankton import make_plankton
+>>> data = make_plankton(n=50, size=32, seed=0)
+>>> data.images.shape, len(data.class_names)
+((50, 32, 32), 8)
+"""
+
+from dlcourse.data.plankton.classes import (
+    CLASS_FREQUENCIES,
+    CLASS_NAMES,
+    CLASSES,
+    RARE_CLASSES,
+    PlanktonClass,
+)
+from dlcourse.data.plankton.gallery import plot_gallery
+from dlcourse.data.plankton.generator import PlanktonSet, class_counts, make_plankton
+from dlcourse.data.plankton.splits import SPLITS, Split, load_split
+
+__all__ = [
+    "CLASSES",
+    "CLASS_FREQUENCIES",
+    "CLASS_NAMES",
+    "RARE_CLASSES",
+    "SPLITS",
+    "PlanktonClass",
+    "PlanktonSet",
+    "Split",
+    "class_counts",
+    "load_split",
+    "make_plankton",
+    "plot_gallery",
+]
