@@ -166,7 +166,13 @@ def read_labels(
     whole = np.array_equal(distinct, np.arange(len(distinct)))
     if whole and len(distinct) <= MAX_CLASSES:
         return (*_classes_from_codes(values, len(distinct)), None)
-    if problem == "classification" or labels.dtype.kind in "biu":
+    as_classes = problem == "classification" or labels.dtype.kind in "biu"
+    if whole and as_classes:
+        raise ValueError(
+            f"at most {MAX_CLASSES} classes; the labels hold {len(distinct)} (0 to "
+            f"{len(distinct) - 1})" + ("" if problem else "; pass problem='regression' to regress")
+        )
+    if as_classes:
         shown = distinct[:10].tolist()
         raise ValueError(
             f"class labels must be 0/1, -1/+1 or 0, 1, ..., k-1 with k <= {MAX_CLASSES}; got "
