@@ -70,6 +70,8 @@ def test_labels_make_two_classes_k_classes_or_a_regression():
     np.testing.assert_array_equal(coded, [2, 0, 1, 3])
     assert read_labels(np.array([0.5, 1.25, -3.0]))[1:3] == ("regression", None)
     assert read_labels(np.array([0, 1, 0]), "regression")[1:3] == ("regression", None)
+    numbers_in_objects = pd.Series([0, 2, 1], dtype="Int64").astype(object).to_numpy()
+    assert read_labels(numbers_in_objects)[1:] == ("classification", 3, None)
     coded, _, k, names = read_labels(np.array(["moss", "lichen", "moss", "fern"]))
     assert k == 3 and names == ("fern", "lichen", "moss")
     np.testing.assert_array_equal(coded, [2, 1, 2, 0])
@@ -224,6 +226,8 @@ FRAME = pd.DataFrame({"a": GOOD_X[:, 0], "b": GOOD_X[:, 1], "c": 1.0, "label": G
         (([["a", "b"]] * 4, GOOD_Y), {}, ["X must hold numbers"]),
         ((np.array([[0, 0], [1, np.nan], [2, 0], [0, 2]]), GOOD_Y), {}, ["NaN", "rows [1]"]),
         ((GOOD_X, [0, 1, np.nan, 1]), {}, ["labels have NaN", "rows [2]"]),
+        ((GOOD_X, np.array([0, None, 1, 0], dtype=object)), {}, ["missing values"]),
+        ((GOOD_X, np.array([0, np.nan, 1, 0], dtype=object)), {}, ["labels have NaN"]),
         ((GOOD_X, [1, 1, 1, 1]), {}, ["one class only"]),
         ((GOOD_X, ["a", "a", "a", "a"]), {}, ["one class only"]),
         ((GOOD_X, [0, 1, 1]), {}, ["X has 4 points but y has 3 labels"]),

@@ -144,6 +144,11 @@ def read_labels(
     """
     if problem is not None and problem not in PROBLEMS:
         raise ValueError(f"problem must be one of {PROBLEMS} or None; got {problem!r}")
+    if labels.dtype.kind == "O" and all(
+        isinstance(v, (int, float, np.integer, np.floating)) for v in labels.tolist()
+    ):  # numbers in an object column (e.g. from a DataFrame): read them as numbers
+        whole = all(float(v).is_integer() for v in labels.tolist())  # False for NaN, inf
+        labels = labels.astype(np.int64 if whole else np.float64)
     numeric = labels.dtype.kind in "biuf"
     if not numeric:
         if problem == "regression":
