@@ -51,3 +51,16 @@ c.Execute.interrupt_on_timeout = True
 
 # Students are told to replace `raise NotImplementedError()` with their code.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+
+# --- Sandbox (see README.md, "Safety: the sandbox") -------------------------------------------
+# Every submission's kernel runs in bubblewrap: no network, the course read-only without
+# solutions/ or grader/, a private scratch folder, limits on memory, processes and time.
+# Without bubblewrap, autograde refuses to run student code and says what to install;
+# DLCOURSE_UNSAFE_GRADING=1 grades without the sandbox (trusted material only).
+# Keep use_sandbox(c) after any other change to c.Autograde.autograde_preprocessors.
+from dlcourse.grading.sandbox import use_sandbox  # noqa: E402
+
+use_sandbox(c)
+c.Sandbox.memory_gib = 4  # per kernel process (RLIMIT_DATA); MemoryError beyond
+c.Sandbox.process_limit = 128  # processes and threads at once; a fork bomb stops there
+c.Sandbox.notebook_timeout = 600  # seconds per notebook; c.Execute.timeout is per cell
