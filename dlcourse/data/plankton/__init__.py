@@ -4,6 +4,7 @@
 ``generator``    :func:`make_plankton`, the seeded image generator, and :class:`PlanktonSet`
 ``splits``       the named splits (train, validation, test, the extractor's own) and their seeds
 ``gallery``      :func:`plot_gallery`, a few images of every class
+``descriptors``  :func:`native_descriptors`, ZooProcess-like shape and grey-level measurements
 
 The data sheet is ``datasets/plankton/README.md``.
 
@@ -22,6 +23,12 @@ from dlcourse.data.plankton.classes import (
     RARE_CLASSES,
     PlanktonClass,
 )
+from dlcourse.data.plankton.descriptors import (
+    DESCRIPTOR_COLUMNS,
+    auto_threshold,
+    native_descriptors,
+    object_mask,
+)
 from dlcourse.data.plankton.gallery import plot_gallery
 from dlcourse.data.plankton.generator import PlanktonSet, class_counts, make_plankton
 from dlcourse.data.plankton.splits import SPLITS, Split, load_split
@@ -30,13 +37,17 @@ __all__ = [
     "CLASSES",
     "CLASS_FREQUENCIES",
     "CLASS_NAMES",
+    "DESCRIPTOR_COLUMNS",
     "RARE_CLASSES",
     "SPLITS",
     "PlanktonClass",
     "PlanktonSet",
     "Split",
+    "auto_threshold",
     "class_counts",
     "load_split",
     "make_plankton",
+    "native_descriptors",
+    "object_mask",
     "plot_gallery",
 ]
