@@ -14,13 +14,15 @@ TORCH_ACTIVATIONS = {
     "tanh": torch.tanh,
     "sigmoid": torch.sigmoid,
     "linear": lambda z: z,
+    "softmax": lambda z: z,  # the loss below takes the logits
     "leaky_relu": lambda z: torch.nn.functional.leaky_relu(z, 0.01),
     "elu": torch.nn.functional.elu,
 }
 
 
 def _autograd(pg: Playground) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """The mean training loss's gradients, computed by torch from the playground's weights."""
+    """The mean training loss's gradients, computed by torch from the playground's weights
+    (without dropout: the network as it predicts)."""
     net = pg.network
     weights = [torch.tensor(w, requires_grad=True) for w in net.weights]
     biases = [torch.tensor(b, requires_grad=True) for b in net.biases]
@@ -31,6 +33,8 @@ def _autograd(pg: Playground) -> tuple[list[np.ndarray], list[np.ndarray]]:
         a = TORCH_ACTIVATIONS[net._activation_of(layer).name](z)
     if pg.loss_name == "half_squared_error":
         loss = torch.mean(0.5 * (a[:, 0] - y) ** 2)
+    elif z.shape[1] > 1:  # softmax over k classes: torch's cross-entropy takes the logits
+        loss = torch.nn.functional.cross_entropy(z, y.long())
     elif pg.loss_name == "cross_entropy":
         loss = torch.nn.functional.binary_cross_entropy_with_logits(z[:, 0], (y + 1) / 2)
     else:
@@ -48,6 +52,8 @@ CASES = {
                                             activation=("leaky_relu", "elu"), init="he"),
     "modern mse regression": dict(dataset="multi-gaussian", hidden=(4,), mode="modern",
                                   activation="tanh", init="xavier"),
+    "modern softmax, 3 classes, dropout": dict(dataset="spiral3", hidden=(5,), mode="modern",
+                                               activation="relu", dropout=0.3),
 }
 
 
@@ -108,29 +114,28 @@ def test_only_relu_neurons_can_be_dead():
     assert inspect.dead_relu_counts(pg) == [0, 0]
 
 
-def test_confusion_matrix_of_a_hand_made_classifier():
-    pg = Playground(dataset="gauss", noise=0.3, hidden=(), seed=2)
-    pg.network.weights[0][:] = [[1.0, 0.0]]  # output tanh(x1): class +1 where x1 > 0
-    pg.network.biases[0][:] = 0.0
-    for split, X, y in (("test", pg.X_test, pg.y_test), ("train", pg.X_train, pg.y_train)):
-        matrix = inspect.confusion_matrix(pg, split)
-        truth, guess = (y > 0).astype(int), (X[:, 0] > 0).astype(int)
-        expected = [[np.sum((truth == t) & (guess == p)) for p in (0, 1)] for t in (0, 1)]
-        assert matrix.tolist() == expected
-        assert inspect.accuracy(pg, split) == pytest.approx(np.mean(truth == guess))
+def test_output_range_is_a_probability_for_sigmoid_and_softmax_outputs():
+    assert inspect.output_range(Playground(dataset="xor", seed=0)) == (-1.0, 1.0)
+    assert inspect.output_range(Playground(dataset="plane", seed=0)) == (-1.0, 1.0)
+    assert inspect.output_range(Playground(dataset="xor", mode="modern", seed=0)) == (0.0, 1.0)
+    assert inspect.output_range(Playground(dataset="gauss3", mode="modern", seed=0)) == (0.0, 1.0)
 
 
-def test_predicted_classes_follow_the_sigmoid_threshold_in_modern_mode():
+def test_class_confidence_of_hand_made_classifiers():
     pg = Playground(dataset="xor", hidden=(), mode="modern", seed=0)
-    pg.network.weights[0][:] = [[0.0, 0.0]]
-    pg.network.biases[0][:] = 0.1  # sigmoid(0.1) > 0.5 everywhere: all class 1
-    assert inspect.predicted_classes(pg, pg.X_test).tolist() == [1] * len(pg.X_test)
-    pg.network.biases[0][:] = -0.1
-    assert inspect.predicted_classes(pg, pg.X_test).sum() == 0
-    with pytest.raises(ValueError, match="shape"):
-        inspect.predicted_classes(pg, np.zeros((3, 3)))
-    with pytest.raises(ValueError, match="split"):
-        inspect.confusion_matrix(pg, "validation")
+    pg.network.weights[0][:] = [[2.0, 0.0]]  # P(+1) = sigmoid(2 x1)
+    pg.network.biases[0][:] = 0.0
+    X = np.array([[1.0, 0.0], [-1.0, 3.0], [0.0, 0.0]])
+    classes, confidence = inspect.class_confidence(pg, X)
+    p = 1 / (1 + np.exp(-2.0))
+    assert classes.tolist()[:2] == [1, 0]
+    np.testing.assert_allclose(confidence, [p, p, 0.5])
+    three = Playground(dataset="gauss3", hidden=(), mode="modern", seed=0)
+    three.network.weights[0][:] = 0.0
+    three.network.biases[0][:] = [0.0, np.log(2.0), 0.0]  # softmax: 1/4, 1/2, 1/4
+    classes, confidence = inspect.class_confidence(three, X)
+    assert classes.tolist() == [1, 1, 1]
+    np.testing.assert_allclose(confidence, 0.5)
 
 
 def test_current_losses_follow_an_edited_weight():

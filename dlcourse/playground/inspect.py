@@ -1,16 +1,19 @@
-"""Looking inside a :class:`~dlcourse.playground.Playground`: gradients, dead neurons, scores.
+"""Looking inside a :class:`~dlcourse.playground.Playground`: gradients, dead neurons, output.
 
-What the widget's gradient view, gradient-norm chart, dead-ReLU counts, accuracy and confusion
-matrix show, computed from the playground as it stands (its current weights, its training
-points), without training it or changing it:
+What the widget's gradient view, gradient-norm chart, dead-ReLU counts and output map show,
+computed from the playground as it stands (its current weights, its training points), without
+training it or changing it:
 
 ``link_gradients``        d (mean training loss) / d every weight and bias
 ``layer_gradient_norms``  the size of each layer's weight gradient
 ``dead_neurons``          ReLU neurons whose output is 0 on every training point
 ``current_losses``        train and test loss at the current weights
-``predicted_classes``     the class the network predicts for points
-``confusion_matrix``      counts of (true class, predicted class) on the train or test points
+``output_range``          the values the output node takes: (0, 1) or (-1, 1)
+``class_confidence``      the predicted class of points, and its probability
 ``divergence_message``    a plain-language message when the loss has exploded
+
+(The playground itself gives the scores: ``pg.accuracy()``, ``pg.r2()``,
+``pg.confusion_matrix(split)``, ``pg.predict_proba(X)``.)
 
 The gradients are those of the loss the playground trains on (TF Playground's half squared
 error in compat mode, the modern mode's loss otherwise), averaged over all the training points,
@@ -46,11 +49,6 @@ def _split_data(pg: Any, split: str) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(pg.X_test, float), np.asarray(pg.y_test, float)
 
 
-def _n_classes(pg: Any) -> int:
-    """2 for ±1 labels (and TF's problems), more when the playground has several classes."""
-    return int(getattr(pg, "n_classes", 2) or 2) if pg.problem == "classification" else 0
-
-
 def link_gradients(pg: Any) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Gradient of the mean training loss with respect to every weight and bias.
 
@@ -69,7 +67,8 @@ def link_gradients(pg: Any) -> tuple[list[np.ndarray], list[np.ndarray]]:
     Notes
     -----
     Compat mode differentiates TF Playground's loss, the mean of ``0.5 (output - label)²``;
-    modern mode the loss it trains on (``pg.loss_name``). The L1/L2 penalty is left out. Links
+    modern mode the loss it trains on (``pg.loss_name``), for the network as it predicts:
+    without dropout. The L1/L2 penalty is left out. Links
     that L1 regularisation has killed have a gradient of 0, as TF Playground skips them.
 
     Examples
@@ -162,65 +161,32 @@ def current_losses(pg: Any) -> dict[str, float]:
     return losses
 
 
-def predicted_classes(pg: Any, X: Any) -> np.ndarray:
-    """The class the network predicts for raw points ``X`` of shape (n, 2).
-
-    Classes are numbered from 0: with ±1 labels, class 0 is -1 and class 1 is +1 (a tanh or
-    linear output above 0, a sigmoid output above 0.5); with 3 or more classes, the most
-    probable one.
-
-    Returns
-    -------
-    ndarray of int, shape (n,)
-    """
-    if pg.problem != "classification":
-        raise ValueError("predicted classes need a classification problem")
-    X = np.asarray(X, float)
-    if X.ndim != 2 or X.shape[1] != 2:
-        raise ValueError(f"X must have shape (n_points, 2); got {X.shape}")
-    with np.errstate(over="ignore", invalid="ignore"):
-        if _n_classes(pg) > 2:
-            return np.argmax(pg.predict_proba(X), axis=1).astype(int)
-        threshold = 0.5 if pg.output_activation == "sigmoid" else 0.0
-        return (pg.predict(X) > threshold).astype(int)
+def output_range(pg: Any) -> tuple[float, float]:
+    """The range the output is drawn over: ``(0, 1)`` for a sigmoid or softmax output (a
+    probability), ``(-1, 1)`` otherwise (tanh, and TF Playground's scale for regression)."""
+    return (0.0, 1.0) if pg.output_activation in ("sigmoid", "softmax") else (-1.0, 1.0)
 
 
-def true_classes(pg: Any, split: str = "test") -> np.ndarray:
-    """The classes of the points of ``split``, numbered as in :func:`predicted_classes`."""
-    _, y = _split_data(pg, split)
-    if _n_classes(pg) > 2:
-        return y.astype(int)
-    return (y > 0).astype(int)
-
-
-def confusion_matrix(pg: Any, split: str = "test") -> np.ndarray:
-    """Counts of points by true class (rows) and predicted class (columns).
+def class_confidence(pg: Any, X: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The predicted class of each point and the probability the network gives it.
 
     Parameters
     ----------
     pg : Playground
         A classification playground.
-    split : {"test", "train"}
+    X : array_like, shape (n, 2)
+        Raw points.
 
     Returns
     -------
-    ndarray of int, shape (n_classes, n_classes)
-        The diagonal counts the points classified correctly; its sum over the total is the
-        accuracy.
+    classes : ndarray of int, shape (n,)
+        Numbered from 0 in the order of ``pg.classes`` (for ±1 labels, 0 is -1 and 1 is +1).
+    confidence : ndarray of float, shape (n,)
+        The largest of ``pg.predict_proba(X)``: from ``1 / n_classes`` (undecided) to 1.
     """
-    X, _ = _split_data(pg, split)
-    truth, predicted = true_classes(pg, split), predicted_classes(pg, X)
-    k = _n_classes(pg)
-    matrix = np.zeros((k, k), dtype=int)
-    np.add.at(matrix, (truth, np.clip(predicted, 0, k - 1)), 1)
-    return matrix
-
-
-def accuracy(pg: Any, split: str = "test") -> float:
-    """Share of the points of ``split`` classified correctly (NaN without points)."""
-    matrix = confusion_matrix(pg, split)
-    total = matrix.sum()
-    return float(np.trace(matrix) / total) if total else float("nan")
+    with np.errstate(over="ignore", invalid="ignore"):
+        proba = np.asarray(pg.predict_proba(np.asarray(X, float)), float)
+    return np.argmax(proba, axis=1).astype(int), np.max(proba, axis=1)
 
 
 def divergence_message(pg: Any) -> str | None:

@@ -38,11 +38,11 @@ HOST = "127.0.0.1"
 NOTEBOOK = "playground.ipynb"
 LAB_EXTENSIONS = ("@voila-dashboards/widgets-manager8", "@jupyter-widgets/jupyterlab-manager",
                   "anywidget")
-WIDGET_SIZE = (1100, 620)  # pixels the widget and Voilà's margins take at scale 1
+WIDGET_SIZE = (1370, 680)  # pixels the widget and Voilà's margins take at scale 1
 KERNEL = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
 # The Playground settings that have a command-line flag (``--train-ratio`` for train_ratio).
 SETTING_FLAGS = ("dataset", "noise", "train_ratio", "batch_size", "features", "hidden",
-                 "activation", "learning_rate", "regularization", "reg_rate", "seed")
+                 "activation", "learning_rate", "regularization", "reg_rate", "seed", "mode")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -94,7 +94,7 @@ def zoom_css(zoom: str | float) -> str:
     ----------
     zoom : "auto" or float
         A fixed scale, or ``"auto"``: the largest of 1, 1.1, ..., 2.5 at which the widget
-        (about 1100 by 620 pixels at scale 1) fits the browser window.
+        (about 1370 by 680 pixels at scale 1) fits the browser window.
 
     Returns
     -------
@@ -158,6 +158,10 @@ def build_parser() -> argparse.ArgumentParser:
     settings.add_argument("--regularization", type=_optional, help="L1, L2 or none")
     settings.add_argument("--reg-rate", type=float, help="e.g. 0.001 (TF's ladder)")
     settings.add_argument("--seed", type=int, help="seed of the data and the initial weights")
+    settings.add_argument("--mode", choices=("compat", "modern"),
+                          help="compat: TensorFlow Playground's training (the default); modern: "
+                               "cross-entropy, optimisers, initialisations, schedules, dropout, "
+                               "3 classes (all chosen in the page)")
     return parser
 
 
