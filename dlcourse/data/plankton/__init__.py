@@ -5,6 +5,7 @@
 ``splits``       the named splits (train, validation, test, the extractor's own) and their seeds
 ``gallery``      :func:`plot_gallery`, a few images of every class
 ``descriptors``  :func:`native_descriptors`, ZooProcess-like shape and grey-level measurements
+``ecotaxa``      :func:`load_ecotaxa`, real EcoTaxa exports (zip or folder of TSV and images)
 
 The data sheet is ``datasets/plankton/README.md``.
 
@@ -29,6 +30,12 @@ from dlcourse.data.plankton.descriptors import (
     native_descriptors,
     object_mask,
 )
+from dlcourse.data.plankton.ecotaxa import (
+    EcoTaxaError,
+    export_descriptors,
+    load_ecotaxa,
+    read_ecotaxa_table,
+)
 from dlcourse.data.plankton.gallery import plot_gallery
 from dlcourse.data.plankton.generator import PlanktonSet, class_counts, make_plankton
 from dlcourse.data.plankton.splits import SPLITS, Split, load_split
@@ -38,6 +45,7 @@ __all__ = [
     "CLASS_FREQUENCIES",
     "CLASS_NAMES",
     "DESCRIPTOR_COLUMNS",
+    "EcoTaxaError",
     "RARE_CLASSES",
     "SPLITS",
     "PlanktonClass",
@@ -45,9 +53,12 @@ __all__ = [
     "Split",
     "auto_threshold",
     "class_counts",
+    "export_descriptors",
+    "load_ecotaxa",
     "load_split",
     "make_plankton",
     "native_descriptors",
     "object_mask",
     "plot_gallery",
+    "read_ecotaxa_table",
 ]
