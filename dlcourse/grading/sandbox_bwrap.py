@@ -33,6 +33,8 @@ SCRATCH = "/home/student"
 #: Where the seed (a copy of the notebook's folder) is visible, read-only, inside the sandbox.
 SEED = "/run/dlcourse/seed"
 LAUNCHER = Path(__file__).with_name("sandbox_launch.py")
+#: numba's cache folder, relative to the scratch folder (and to the seed copied there).
+NUMBA_SEED = ".cache/numba"
 
 _SYSTEM_DIRS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 _SHM_MIB = 64
@@ -173,7 +175,7 @@ def kernel_environment(settings: Sandbox, environ: Mapping[str, str]) -> dict[st
         "PYTHONNOUSERSITE": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
         "MPLCONFIGDIR": f"{SCRATCH}/.config/matplotlib",
-        "NUMBA_CACHE_DIR": f"{SCRATCH}/.cache/numba",
+        "NUMBA_CACHE_DIR": f"{SCRATCH}/{NUMBA_SEED}",
         # The kernel's parent inside the sandbox is its PID 1: 1 tells ipykernel not to watch
         # it (bubblewrap stops the kernel when the grader goes) nor print a banner.
         "JPY_PARENT_PID": "1",

@@ -76,12 +76,12 @@ class SandboxedExecute(Execute):
         return self.nb, self.resources
 
     async def _async_run_notebook(self) -> None:
-        self._deadline = monotonic() + self.sandbox.notebook_timeout
         ran: list[int] = []
         restarts = 0
         broken: str | None = None
         try:
             await self._async_start_kernel()
+            self._deadline = monotonic() + self.sandbox.notebook_timeout
             for index, cell in enumerate(self.nb.cells):
                 if cell.cell_type != "code" or not cell.source.strip():
                     continue

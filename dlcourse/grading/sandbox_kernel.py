@@ -8,6 +8,7 @@ bubblewrap itself.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import shutil
@@ -18,6 +19,7 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 
 from dlcourse.grading.sandbox_bwrap import (
+    NUMBA_SEED,
     Layout,
     bwrap_command,
     check_not_exposed,
@@ -98,8 +100,49 @@ def copy_seed(folder: Path | None, seed: Path, budget_bytes: int) -> list[str]:
                 continue
             used += info.st_size
             shutil.copyfile(source, target / name, follow_symlinks=False)
-            os.chmod(target / name, 0o644)
     return skipped
+
+
+def copy_numba_cache(roots: list[Path], destination: Path) -> int:
+    """Copy numba's compiled functions cached under ``roots`` into a ``NUMBA_CACHE_DIR``.
+
+    The library is read-only in the sandbox, and numba then ignores its cache there and
+    compiles again in every kernel (about 15 s for the playground). Each kernel gets its own
+    copy of the cache that your runs of the library wrote, laid out as numba looks for it
+    under ``NUMBA_CACHE_DIR``; what a kernel compiles or writes there is thrown away with it.
+
+    Parameters
+    ----------
+    roots : list of pathlib.Path
+        Folders searched for ``__pycache__/*.nbi`` and ``*.nbc`` files.
+    destination : pathlib.Path
+        The cache folder to fill (created when there is something to copy).
+
+    Returns
+    -------
+    int
+        The number of files copied.
+    """
+    copied = 0
+    for root in roots:
+        for cached in sorted(root.glob("**/__pycache__/*.nb[ic]")):
+            if cached.is_symlink() or not cached.is_file():
+                continue
+            source_dir = os.path.abspath(cached.parent.parent)
+            digest = hashlib.sha1(source_dir.encode()).hexdigest()  # numba's own layout
+            target = destination / f"{os.path.basename(source_dir)}_{digest}"
+            target.mkdir(parents=True, exist_ok=True, mode=0o755)
+            shutil.copyfile(cached, target / cached.name)
+            copied += 1
+    return copied
+
+
+def _make_readable(folder: Path) -> None:
+    """Let the kernel's user read the seed whatever the umask (it holds nothing secret)."""
+    for current, _dirs, files in os.walk(folder):
+        os.chmod(current, 0o755)
+        for name in files:
+            os.chmod(os.path.join(current, name), 0o644)
 
 
 class SandboxKernelManager(AsyncKernelManager):
@@ -141,6 +184,11 @@ class SandboxKernelManager(AsyncKernelManager):
         ipc_dir.mkdir(mode=0o700)
         skipped = copy_seed(Path(cwd) if cwd else None, run_dir / "seed",
                             self.sandbox.scratch_mib * MIB // 2)
+        import dlcourse
+
+        library = [Path(dlcourse.__file__).parent, *map(Path, self.sandbox.read_only_paths)]
+        copy_numba_cache([p for p in library if p.is_dir()], run_dir / "seed" / NUMBA_SEED)
+        _make_readable(run_dir / "seed")
         if skipped:
             self.log.warning("Sandbox: files too large for the scratch folder, left out: %s",
                              ", ".join(skipped))
