@@ -14,7 +14,7 @@ UNITS := $(notdir $(wildcard solutions/*))
 # Jupyter refuses to run as root unless told (containers, some lab machines).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lab test browser check release lint playground bench bench-fresh clean
+.PHONY: help install lab test browser sandbox check release lint playground bench bench-fresh clean
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,9 +38,20 @@ lab: $(STAMP)  ## Open the course in JupyterLab
 
 # The browser tests run last, on their own: they wait on a real page, which a fully loaded
 # machine slows down beyond their timeouts.
-test: $(STAMP) browser  ## Run the whole test suite
+test: $(STAMP) sandbox browser  ## Run the whole test suite
 	$(BIN)/pytest -n 2 --dist loadgroup -q -m "not browser"
 	$(BIN)/pytest -q -m browser
+
+# Grading runs every submission in bubblewrap (see grader/README.md, "Safety: the sandbox").
+sandbox:
+	@if ! command -v bwrap >/dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing bubblewrap for the grading sandbox (apt-get install bubblewrap)"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; \
+		else \
+			echo "Grading and its tests need bubblewrap: sudo apt-get install bubblewrap"; \
+		fi; \
+	fi
 
 # The browser tests drive Debian's Chromium (never a browser a test tool downloads).
 browser:
