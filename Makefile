@@ -14,7 +14,8 @@ UNITS := $(notdir $(wildcard solutions/*))
 # Jupyter refuses to run as root unless told (containers, some lab machines).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lab test browser sandbox check release lint playground bench bench-fresh clean
+.PHONY: help install lab test browser sandbox check release lint playground bench bench-fresh clean \
+	hub hub-proxy postgres
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,7 +39,7 @@ lab: $(STAMP)  ## Open the course in JupyterLab
 
 # The browser tests run last, on their own: they wait on a real page, which a fully loaded
 # machine slows down beyond their timeouts.
-test: $(STAMP) sandbox browser  ## Run the whole test suite
+test: $(STAMP) sandbox browser hub-proxy postgres  ## Run the whole test suite
 	$(BIN)/pytest -n 2 --dist loadgroup -q -m "not browser"
 	$(BIN)/pytest -q -m browser
 
@@ -62,6 +63,40 @@ browser:
 		else \
 			echo "The browser tests need Chromium: install it (e.g. sudo apt-get install chromium)"; \
 			echo "or set DLCOURSE_CHROMIUM to a Chromium or Chrome executable."; \
+		fi; \
+	fi
+
+# The course's JupyterHub (grader/hub): its proxy comes from the npm registry into
+# grader/hub/node_modules, nothing global. Debian's Node.js and npm do (nodejs, npm).
+HUB_PROXY := grader/hub/node_modules/.bin/configurable-http-proxy
+
+hub: $(STAMP) hub-proxy  ## Start the course's JupyterHub on this machine (loopback, demo accounts)
+	$(PY) grader/hub/launch.py
+
+hub-proxy: $(HUB_PROXY)
+
+$(HUB_PROXY): grader/hub/package.json grader/hub/package-lock.json
+	@if ! command -v npm >/dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing Node.js and npm for the hub's proxy (apt-get install nodejs npm)"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+		else \
+			echo "The hub's proxy needs Node.js and npm: install them (e.g. sudo apt-get install nodejs npm)"; \
+		fi; \
+	fi
+	@if command -v npm >/dev/null; then \
+		cd grader/hub && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.bin/configurable-http-proxy; \
+	fi
+
+# The hub test keeps one gradebook in a PostgreSQL server it starts itself (Debian's package;
+# as root, the test runs the server as the unprivileged user nobody).
+postgres:
+	@if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing PostgreSQL for the gradebook test (apt-get install postgresql)"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+		else \
+			echo "The hub test needs PostgreSQL's server: install it (e.g. sudo apt-get install postgresql)"; \
 		fi; \
 	fi
 
