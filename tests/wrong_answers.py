@@ -18,8 +18,8 @@ class WrongAnswer:
 
 
 _PERCEPTRON = """
-def train_perceptron(X, y, learning_rate=1.0, max_epochs=100):
-    X = np.asarray(X, dtype=float)
+def train_perceptron(X, y, learning_rate=1.0, max_epochs={max_epochs}):
+{convert}
     w = np.zeros(X.shape[1])
     b = 0.0
     mistakes = []
@@ -38,9 +38,13 @@ _UPDATE = ("                w = w + learning_rate * y_i * x_i\n"
 _STOP = "        if count == 0:\n            break"
 
 
+_CONVERT_X = "    X = np.asarray(X, dtype=float)"
+
+
 def _perceptron(mistake: str = "y_i * (x_i @ w + b) <= 0", update: str = _UPDATE,
-                stop: str = _STOP) -> str:
-    return _PERCEPTRON.format(mistake=mistake, update=update, stop=stop)
+                stop: str = _STOP, max_epochs: int = 100, convert: str = _CONVERT_X) -> str:
+    return _PERCEPTRON.format(mistake=mistake, update=update, stop=stop, max_epochs=max_epochs,
+                              convert=convert)
 
 
 def _wrong(name: str, cell: str, code: str, *loses: str) -> WrongAnswer:
@@ -114,6 +118,10 @@ def elu(z, alpha=1.0):
 def elu(z, alpha=1.0):
     return alpha * (np.exp(np.asarray(z, dtype=float)) - 1)
 """, "ex1_test_values"),
+    _wrong("elu_fails_on_lists", "ex1_solution", """
+def elu(z, alpha=1.0):
+    return np.where(z >= 0, z, alpha * np.expm1(np.minimum(z, 0.0)))
+""", "ex1_test_hidden"),
     # sigmoid_derivative
     _wrong("sigmoid_derivative_plus", "ex2_solution", """
 def sigmoid_derivative(z):
@@ -191,12 +199,16 @@ def neuron_forward(X, w, b, activation=None):
     _wrong("perceptron_learning_rate_ignored", "ex4_solution",
            _perceptron(update="                w = w + y_i * x_i\n                b = b + y_i"),
            "ex4_test_hidden"),
+    _wrong("perceptron_default_max_epochs_1000", "ex4_solution", _perceptron(max_epochs=1000),
+           "ex4_test_hidden"),
+    _wrong("perceptron_fails_on_lists", "ex4_solution", _perceptron(convert=""),
+           "ex4_test_hidden"),
 )
 
 
 _FORWARD = """
 def forward(X, W1, b1, W2, b2):
-    X = np.asarray(X, dtype=float)
+{convert}
     Z1 = {Z1}
     A1 = {A1}
     z2 = A1 @ W2 + b2
@@ -205,13 +217,14 @@ def forward(X, W1, b1, W2, b2):
 """
 
 
-def _forward(Z1: str = "X @ W1 + b1", A1: str = "np.tanh(Z1)", p: str = "sigmoid(z2)") -> str:
-    return _FORWARD.format(Z1=Z1, A1=A1, p=p)
+def _forward(Z1: str = "X @ W1 + b1", A1: str = "np.tanh(Z1)", p: str = "sigmoid(z2)",
+             convert: str = _CONVERT_X) -> str:
+    return _FORWARD.format(Z1=Z1, A1=A1, p=p, convert=convert)
 
 
 _BACKWARD = """
 def backward(X, y, cache, W2):
-    X = np.asarray(X, dtype=float)
+{convert}
     y = np.asarray(y, dtype=float)
     Z1, A1, p = cache["Z1"], cache["A1"], cache["p"]
     n = X.shape[0]
@@ -227,8 +240,9 @@ def backward(X, y, cache, W2):
 
 
 def _backward(dz2: str = "(p - y) / n", dW2: str = "A1.T @ dz2",
-              dZ1: str = "dA1 * (1.0 - A1**2)", db1: str = "dZ1.sum(axis=0)") -> str:
-    return _BACKWARD.format(dz2=dz2, dW2=dW2, dZ1=dZ1, db1=db1)
+              dZ1: str = "dA1 * (1.0 - A1**2)", db1: str = "dZ1.sum(axis=0)",
+              convert: str = _CONVERT_X) -> str:
+    return _BACKWARD.format(dz2=dz2, dW2=dW2, dZ1=dZ1, db1=db1, convert=convert)
 
 
 def _spiral(settings: str) -> str:
@@ -247,6 +261,7 @@ UNIT_03 = (
            "ex1_test_values"),
     _wrong("forward_no_output_sigmoid", "ex1_solution", _forward(p="z2"), "ex1_test_values"),
     _wrong("forward_tanh_output", "ex1_solution", _forward(p="np.tanh(z2)"), "ex1_test_values"),
+    _wrong("forward_fails_on_lists", "ex1_solution", _forward(convert=""), "ex1_test_hidden"),
     # backward
     _wrong("backward_missing_one_over_n", "ex2_solution", _backward(dz2="p - y"),
            "ex2_test_reference", "ex2_test_numerical"),
@@ -260,6 +275,7 @@ UNIT_03 = (
            "ex2_test_reference", "ex2_test_numerical"),
     _wrong("backward_squeezes_one_hidden_neuron", "ex2_solution",
            _backward(dW2="np.squeeze(A1.T @ dz2.reshape(-1, 1))"), "ex2_test_hidden"),
+    _wrong("backward_fails_on_lists", "ex2_solution", _backward(convert=""), "ex2_test_hidden"),
     # spiral_settings
     _wrong("spiral_too_few_neurons", "ex3_solution", _spiral(
         f'{{"features": {_ALL_FEATURES}, "hidden": (2,), "learning_rate": 0.03}}'),
