@@ -28,6 +28,7 @@ from dlcourse.grading.mutation import (
     constant,
     function_mutants,
     index,
+    sample_mutants,
     statement,
     swap,
     twin,
@@ -126,6 +127,20 @@ def test_mutants_are_distinct_deterministic_and_changed():
     assert {m.operator for m in first} == set(OPERATORS), "every operator applies here"
     lines = [m.line for m in first]
     assert lines == sorted(lines), "mutants come in source order"
+
+
+def test_the_cap_per_function_keeps_an_even_deterministic_sample():
+    mutants = function_mutants(_function("""
+        def f(a, b):
+            return (a + 1) * (b - 2) / (a ** 3 + b[4] - 5)
+    """))
+    assert len(mutants) > 10
+    kept = sample_mutants(mutants, 5)
+    assert kept == sample_mutants(mutants, 5)
+    positions = [mutants.index(mutant) for mutant in kept]
+    assert positions == sorted(set(positions)) and positions[0] == 0
+    assert positions[-1] >= len(mutants) * 3 // 4, "the sample spreads over the whole function"
+    assert sample_mutants(mutants, len(mutants) + 1) == mutants
 
 
 def test_a_long_change_is_shown_by_its_changed_part():
