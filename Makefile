@@ -117,6 +117,7 @@ bench: $(STAMP)  ## Run the benchmarks and print their figures
 	$(PY) benchmarks/notebook_times.py
 	$(PY) benchmarks/lab_startup.py
 	$(PY) benchmarks/playground_speed.py
+	$(PY) benchmarks/playground_widget_frames.py
 	$(PY) benchmarks/plankton_speed.py
 
 bench-fresh:  ## Time `make test` on a fresh clone, installs included

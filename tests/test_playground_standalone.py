@@ -1,8 +1,10 @@
 """The playground widget served alone by Voilà (``python -m dlcourse.playground.serve``).
 
 The browser test starts the server on a free loopback port, opens the page in headless
-Chromium, presses play and checks that the epoch counter and the loss move. The screenshot
-goes to ``tests/artifacts/playground-standalone.png``.
+Chromium, presses play and checks that the epoch counter and the loss move; then that the
+gradient view, the modern mode's controls and the PNG download work there too. The screenshot
+goes to ``tests/artifacts/playground-standalone.png``. The command line's checks run in-process,
+without a browser.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import struct
 import subprocess
 import sys
 import time
@@ -20,8 +23,8 @@ import pytest
 from lab_server import chromium, free_port
 
 from dlcourse.paths import COURSE_ROOT
+from dlcourse.playground import serve
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 ARTIFACTS = Path(__file__).parent / "artifacts"
 SERVE = [sys.executable, "-m", "dlcourse.playground.serve"]
 
@@ -74,35 +77,54 @@ def served(tmp_path):
         urllib.request.urlopen(url, timeout=2)
 
 
-def test_cli_rejects_unknown_dataset():
-    result = subprocess.run([*SERVE, "--dataset", "moons", "--port", "1"], capture_output=True,
-                            text=True, timeout=60)
-    assert result.returncode == 2
-    assert result.stdout == ""
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
+def _run_cli(args, capsys) -> tuple[int, str, str]:
+    """Run the command line in-process; return its exit status, stdout and stderr."""
+    with pytest.raises(SystemExit) as exited:
+        serve.main(args)
+    out, err = capsys.readouterr()
+    return exited.value.code, out, err
+
+
+def test_cli_rejects_unknown_dataset(capsys):
+    code, out, err = _run_cli(["--dataset", "moons", "--port", "1"], capsys)
+    assert code == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
     assert "error:" in lines[0] and "moons" in lines[0] and "spiral" in lines[0]
 
 
-def test_cli_rejects_bad_hidden_layers():
-    result = subprocess.run([*SERVE, "--hidden", "4,x"], capture_output=True, text=True,
-                            timeout=60)
-    assert result.returncode == 2
-    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
-    assert "error:" in result.stderr and "--hidden" in result.stderr
+def test_cli_rejects_bad_hidden_layers_and_modes(capsys):
+    code, _, err = _run_cli(["--hidden", "4,x"], capsys)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1, err
+    assert "error:" in err and "--hidden" in err
+    code, _, err = _run_cli(["--mode", "future"], capsys)
+    assert code == 2 and "--mode" in err and "modern" in err
 
 
-def test_help_documents_the_flags():
-    result = subprocess.run([*SERVE, "--help"], capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0
-    for flag in ("--port", "--open", "--url", "--dataset", "--hidden", "--zoom"):
-        assert flag in result.stdout
+def test_help_documents_the_flags(capsys):
+    code, out, _ = _run_cli(["--help"], capsys)
+    assert code == 0
+    for flag in ("--port", "--open", "--url", "--dataset", "--hidden", "--zoom", "--mode"):
+        assert flag in out
 
 
+def test_the_served_cell_builds_the_playground_asked_for():
+    code = serve.playground_code({"dataset": "spiral", "mode": "modern"}, zoom=1)
+    namespace: dict = {}
+    exec(code.replace("PlaygroundWidget(", "widget = PlaygroundWidget("), namespace)
+    widget = namespace["widget"]
+    assert widget.playground.dataset == "spiral" and widget.mode == "modern"
+    widget.close()
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("browser")
 def test_served_page_trains(served):
     url, log = served
     with chromium() as browser:
-        page = browser.new_page(viewport={"width": 1920, "height": 1080})
+        page = browser.new_page(viewport={"width": 1920, "height": 1080}, accept_downloads=True)
         page.goto(url)
         root = page.locator(".dlpg")
         try:
@@ -137,4 +159,27 @@ def test_served_page_trains(served):
         stopped = epoch.inner_text()
         page.wait_for_timeout(1000)
         assert epoch.inner_text() == stopped, "the epoch counter still moves after pause"
+        _check_new_controls(page, root)
     assert "Traceback" not in log.read_text()
+
+
+def _check_new_controls(page, root) -> None:
+    """The gradient view, the modern mode and the PNG download, on the projector's page."""
+    root.locator(".dlpg-toggle[data-view='gradients']").click()
+    page.wait_for_function("el => el.textContent.includes('\u2202loss')",
+                           arg=root.locator(".dlpg-link-legend").element_handle(),
+                           timeout=10_000)
+    root.locator(".dlpg-mode").select_option("modern")
+    root.locator(".dlpg-modern").wait_for(state="visible", timeout=10_000)
+    root.locator(".dlpg-optimizer").select_option("momentum")
+    page.wait_for_function("el => el.textContent.includes('P(class 1)')",
+                           arg=root.locator(".dlpg-colorbar").element_handle(), timeout=10_000)
+    assert root.locator(".dlpg-error").is_hidden()
+    with page.expect_download() as download:
+        root.locator(".dlpg-png").click()
+    path = ARTIFACTS / "playground-standalone-view.png"
+    download.value.save_as(path)
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"{struct.unpack('>I', data[16:20])[0]}x{struct.unpack('>I', data[20:24])[0]}" == \
+        root.get_attribute("data-png")

@@ -38,7 +38,13 @@ import numpy as np
 import traitlets
 
 from dlcourse.playground import datasets, figure, inspect
+from dlcourse.playground.engine import Network
 from dlcourse.playground.snapshots import Snapshot, SnapshotStore
+
+try:  # the compiled engine draws the output map several times faster
+    from dlcourse.playground.fast import node_outputs_grid
+except ImportError:
+    node_outputs_grid = None
 
 STATIC = Path(__file__).parent / "static"
 
@@ -291,15 +297,18 @@ class PlaygroundWidget(anywidget.AnyWidget):
         history = self._playground.history
         self._pinned = {key: list(history[key]) for key in ("epoch", "train_loss", "test_loss")}
         self._pinned["label"] = label or f"A ({_run_label(self._playground)})"
-        self.pinned = _float32_bytes(_thinned(self._pinned, ("epoch", "train_loss", "test_loss")))
-        self.pinned_label = self._pinned["label"]
+        with self.hold_sync():
+            self.pinned_label = self._pinned["label"]
+            self.pinned = _float32_bytes(_thinned(self._pinned,
+                                                  ("epoch", "train_loss", "test_loss")))
         return self
 
     def unpin(self) -> PlaygroundWidget:
         """Forget the pinned run."""
         self._pinned = None
-        self.pinned = b""
-        self.pinned_label = ""
+        with self.hold_sync():
+            self.pinned = b""
+            self.pinned_label = ""
         return self
 
     @property
@@ -636,7 +645,7 @@ class PlaygroundWidget(anywidget.AnyWidget):
                 classes, confidence = inspect.class_confidence(pg, grid_points(res))
                 output = np.concatenate([classes, confidence])
             else:
-                output = np.asarray(pg.predict(grid_points(res)))
+                output = _output_values(pg, grid_points(res))
             # The playground's grids have rows going up in x2; the browser's images go down.
             thumbs = [np.asarray(g)[:, ::-1] for g in pg.neuron_grids(THUMB_RESOLUTION)[1:]]
         history = pg.history
@@ -794,6 +803,14 @@ class _Replay:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._playground, name)
+
+
+def _output_values(pg: Any, points: np.ndarray) -> np.ndarray:
+    """``pg.predict(points)``, by the compiled engine when it can (TF's activations)."""
+    network = pg.network
+    if node_outputs_grid is not None and type(network) is Network:
+        return node_outputs_grid(network, pg.feature_matrix(points))[-1][0]
+    return np.asarray(pg.predict(points))
 
 
 def _dataset_names() -> dict[str, list[str]]:

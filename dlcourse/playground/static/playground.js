@@ -948,7 +948,7 @@ function render({ model, el }) {
     const netH = netArea.offsetHeight;
     const nx = 10; const hx = nx + NET_WIDTH + 30; const cx = hx + HEAT + 40; const y0 = 44;
     const W = cx + CURVE_W + 20;
-    const H = y0 + Math.max(netH, HEAT + 50, CURVE_H + GRAD_H + 70) + 20;
+    const H = y0 + Math.max(netH, HEAT + 50, CURVE_H + GRAD_H + 80) + 20;
     const canvas = document.createElement("canvas");
     canvas.width = W * scale; canvas.height = H * scale;
     const ctx = canvas.getContext("2d");
@@ -990,10 +990,17 @@ function render({ model, el }) {
     ctx.strokeStyle = "#999"; ctx.lineWidth = 1; ctx.strokeRect(hx, y0 + 20, HEAT, HEAT);
     ctx.fillText(colorbar.dataset.text || "", hx, y0 + HEAT + 38);
     // The curves: losses (with the pinned run) and gradient norms.
-    ctx.fillText(`Loss over epochs; ${curveLegend.dataset.text}`, cx, y0 + 12);
+    ctx.fillText("Loss over epochs", cx, y0 + 12);
     ctx.drawImage(curve, cx, y0 + 20, CURVE_W, CURVE_H);
-    ctx.fillText("Gradient norm per layer (log scale)", cx, y0 + CURVE_H + 44);
-    ctx.drawImage(gradCanvas, cx, y0 + CURVE_H + 52, GRAD_W, GRAD_H);
+    ctx.font = "11px sans-serif";
+    let legend = curveLegend.dataset.text || "";
+    while (legend.length > 10 && ctx.measureText(legend).width > CURVE_W) {
+      legend = `${legend.slice(0, -2)}\u2026`;
+    }
+    ctx.fillText(legend, cx, y0 + CURVE_H + 34);
+    ctx.font = "12px sans-serif";
+    ctx.fillText("Gradient norm per layer (log scale)", cx, y0 + CURVE_H + 58);
+    ctx.drawImage(gradCanvas, cx, y0 + CURVE_H + 66, GRAD_W, GRAD_H);
     return canvas;
   }
   function downloadPng() {
@@ -1063,8 +1070,10 @@ function render({ model, el }) {
   }
 
   let scheduled = false;
+  let drawTime = 0; // moving average of a redraw's duration, ms (kept in data-draw-ms)
   function drawFrame() {
     scheduled = false;
+    const t0 = performance.now();
     const key = JSON.stringify([model.get("hidden"), model.get("features"),
       model.get("layer_sizes"), model.get("class_count")]);
     if (key !== structure) { structure = key; buildNetwork(); syncControls(); drawChoices(); }
@@ -1077,6 +1086,8 @@ function render({ model, el }) {
     drawGradients();
     drawScores();
     drawHistoryBar();
+    drawTime = 0.9 * drawTime + 0.1 * (performance.now() - t0);
+    root.dataset.drawMs = drawTime.toFixed(2);
     root.dataset.frames = String(Number(root.dataset.frames) + 1);
     root.dataset.epoch = String(model.get("epoch"));
     root.dataset.frame = String(model.get("frame"));
@@ -1096,6 +1107,7 @@ function render({ model, el }) {
   const onDiscretize = () => drawOutput();
   const onClasses = () => { drawColorbar(); drawChoices(); drawPoints(); };
   const onView = () => { updateNetwork(); };
+  const onPinned = () => { drawCurve(); };
   for (const name of controls) model.on(`change:${name}`, onControls);
   model.on("change:frame", onFrame);
   model.on("change:points", onPoints);
@@ -1104,6 +1116,8 @@ function render({ model, el }) {
   model.on("change:class_count", onClasses);
   model.on("change:output_range", onClasses);
   model.on("change:link_view", onView);
+  model.on("change:pinned", onPinned);
+  model.on("change:pinned_label", onPinned);
 
   syncControls();
   drawFrame();
@@ -1119,6 +1133,8 @@ function render({ model, el }) {
     model.off("change:class_count", onClasses);
     model.off("change:output_range", onClasses);
     model.off("change:link_view", onView);
+    model.off("change:pinned", onPinned);
+    model.off("change:pinned_label", onPinned);
   };
 }
 
