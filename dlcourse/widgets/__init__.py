@@ -5,10 +5,12 @@ notebooks can also move it from code.
 """
 
 from dlcourse.widgets.activation_explorer import ActivationExplorer, display_name
+from dlcourse.widgets.convolution import ConvolutionExplorer
 from dlcourse.widgets.neuron_explorer import NeuronExplorer
 
 __all__ = [
     "ActivationExplorer",
+    "ConvolutionExplorer",
     "NeuronExplorer",
     "display_name",
 ]
