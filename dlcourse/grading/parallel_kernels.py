@@ -1,0 +1,271 @@
+"""Start the next submission's kernel while the current one runs; stop kernels in the background.
+
+Starting a Python kernel takes most of a second and stopping one another half, mostly spent
+waiting. A grading worker knows which submission comes next, so :class:`KernelPool` launches
+that submission's kernel (same kernel manager class, kernel name, arguments, working folder and
+environment as nbclient would use) as soon as the current notebook's kernel is up, and the next
+notebook adopts it. A finished kernel is asked to shut down and left to exit on its own; it is
+reaped (or killed, after ``shutdown_wait_time``) before the next submission.
+
+A kernel started early must be indistinguishable from one started on time, so the pool only
+starts one ahead when
+
+- the preprocessor makes and starts kernels with nbclient's own methods (a subclass may run
+  cells its own way, as the sandbox's ``SandboxedExecute`` does);
+- the kernel manager launches with jupyter_client's own pre-start (the sandbox's manager copies
+  the notebook's folder when it starts: started early, it would copy it too soon);
+- the submission folder holds nothing but notebooks and ``timestamp.txt``, and the assignment
+  ships no other file (a student's ``json.py`` in the working folder could change how the
+  kernel starts).
+
+Otherwise the kernel is started on time, exactly as configured. Cells are timed either way.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from jupyter_client.manager import AsyncKernelManager, KernelManager
+from jupyter_core.utils import run_sync
+from nbclient import NotebookClient
+
+__all__ = ["KernelPool", "KernelSpec", "can_start_early"]
+
+_MAKE_AND_START = ("create_kernel_manager", "async_start_new_kernel", "start_new_kernel",
+                   "async_start_new_kernel_client", "start_new_kernel_client")
+_STOP = ("_async_cleanup_kernel", "_cleanup_kernel", "setup_kernel")
+_HISTORY_ARGUMENT = "--HistoryManager.hist_file"
+_STOCK_PRE_START = {KernelManager.pre_start_kernel, AsyncKernelManager.pre_start_kernel}
+
+
+def _label(cell: Any, index: int) -> str:
+    """A cell's nbgrader id, or its position (``cell 3``) when it has none."""
+    grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    return grade_id or f"cell {index + 1}"
+
+
+def _inherits(preprocessor: Any, names: tuple[str, ...]) -> bool:
+    cls = type(preprocessor)
+    return all(getattr(cls, name) is getattr(NotebookClient, name) for name in names)
+
+
+def can_start_early(preprocessor: Any, manager_class: type) -> bool:
+    """Whether a kernel for ``preprocessor`` can be started ahead of time (see the module)."""
+    return (isinstance(preprocessor, NotebookClient) and _inherits(preprocessor, _MAKE_AND_START)
+            and getattr(manager_class, "pre_start_kernel", None) in _STOCK_PRE_START)
+
+
+@dataclass(frozen=True)
+class KernelSpec:
+    """Everything that decides how a kernel is launched; equal specs give identical kernels."""
+
+    manager_class: type
+    kernel_name: str | None
+    cwd: str | None
+    extra_arguments: tuple[str, ...]
+    history_file: str | None
+
+    @classmethod
+    def for_preprocessor(cls, preprocessor: Any, cwd: str | None) -> KernelSpec:
+        """The spec nbclient would use for ``preprocessor``'s notebook, run in ``cwd``."""
+        name = preprocessor.kernel_name or (
+            preprocessor.nb.metadata.get("kernelspec", {}).get("name") or None)
+        extra = tuple(argument for argument in preprocessor.extra_arguments
+                      if not argument.startswith(_HISTORY_ARGUMENT))
+        return cls(preprocessor.kernel_manager_class, name, cwd, extra,
+                   preprocessor.ipython_hist_file)
+
+
+class KernelPool:
+    """Kernels started ahead of time for one grading worker; see the module's docstring.
+
+    Parameters
+    ----------
+    enabled : bool
+        When false, kernels are never started ahead of time (cells are still timed).
+    """
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled
+        self._ready: tuple[KernelSpec, Any] | None = None
+        self._retiring: list[tuple[Any, float]] = []
+        #: Seconds the current notebook waited for its kernel to be ready.
+        self.kernel_wait_seconds = 0.0
+        #: Whether the current notebook's kernel was started ahead of time.
+        self.adopted = False
+
+    # ------------------------------------------------------------------ hooks
+
+    def install(self, preprocessor: Any, next_cwd: Callable[[], str | None] | None,
+                cell_times: list[tuple[str, float]]) -> None:
+        """Hook an ``Execute`` preprocessor instance before it runs a notebook.
+
+        Parameters
+        ----------
+        preprocessor : nbclient.NotebookClient
+            The configured ``Execute`` preprocessor of the converter.
+        next_cwd : callable or None
+            Called once this notebook's kernel manager exists: returns the folder the next
+            notebook will run in when its kernel may be started now (else ``None``).
+        cell_times : list
+            Receives ``(cell name, seconds)`` for every cell the preprocessor executes.
+        """
+        self.adopted = False
+        self._time_cells(preprocessor, cell_times)
+        if not (self.enabled and _inherits(preprocessor, _MAKE_AND_START)):
+            return
+
+        def create_kernel_manager():
+            cwd = preprocessor.resources.get("metadata", {}).get("path") or None
+            spec = KernelSpec.for_preprocessor(preprocessor, cwd)
+            if spec.kernel_name:
+                preprocessor.kernel_name = spec.kernel_name
+            km = self._take(spec)
+            if km is None:
+                km = NotebookClient.create_kernel_manager(preprocessor)
+            else:
+                self.adopted = True
+            preprocessor.km = km
+            folder = next_cwd() if next_cwd is not None else None
+            if folder is not None and can_start_early(preprocessor, spec.manager_class):
+                self._launch(preprocessor, KernelSpec.for_preprocessor(preprocessor, folder))
+            return km
+
+        async def async_start_new_kernel(**kwargs):
+            if preprocessor.km is not None and preprocessor.km.has_kernel:
+                return  # adopted: already started
+            await NotebookClient.async_start_new_kernel(preprocessor, **kwargs)
+
+        preprocessor.create_kernel_manager = create_kernel_manager
+        preprocessor.async_start_new_kernel = async_start_new_kernel
+        if _inherits(preprocessor, _STOP):
+            def cleanup_kernel():
+                km, kc = preprocessor.km, preprocessor.kc
+                preprocessor.km = preprocessor.kc = None
+                if km is not None:
+                    self._retire(km, kc)
+
+            preprocessor._cleanup_kernel = cleanup_kernel
+
+    def _time_cells(self, preprocessor: Any, cell_times: list[tuple[str, float]]) -> None:
+        """Time every cell and the wait for the kernel, whichever way the preprocessor runs."""
+        preprocess_cell = preprocessor.preprocess_cell
+        execute_cell = preprocessor.async_execute_cell
+        wait_sync = preprocessor.start_new_kernel_client
+        wait_async = preprocessor.async_start_new_kernel_client
+
+        def timed_preprocess_cell(cell, resources, index):
+            start = time.perf_counter()
+            try:
+                return preprocess_cell(cell, resources, index)
+            finally:
+                cell_times.append((_label(cell, index), time.perf_counter() - start))
+
+        async def timed_execute_cell(cell, cell_index, *args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return await execute_cell(cell, cell_index, *args, **kwargs)
+            finally:
+                cell_times.append((_label(cell, cell_index), time.perf_counter() - start))
+
+        def timed_wait_sync():
+            start = time.perf_counter()
+            try:
+                return wait_sync()
+            finally:
+                self.kernel_wait_seconds += time.perf_counter() - start
+
+        async def timed_wait_async():
+            start = time.perf_counter()
+            try:
+                return await wait_async()
+            finally:
+                self.kernel_wait_seconds += time.perf_counter() - start
+
+        preprocessor.preprocess_cell = timed_preprocess_cell
+        preprocessor.async_execute_cell = timed_execute_cell
+        preprocessor.start_new_kernel_client = timed_wait_sync
+        preprocessor.async_start_new_kernel_client = timed_wait_async
+
+    # ------------------------------------------------------------------ pool
+
+    def _take(self, spec: KernelSpec) -> Any | None:
+        """Return the ready kernel's manager if it was launched for ``spec``, else ``None``."""
+        if self._ready is None:
+            return None
+        ready_spec, km = self._ready
+        self._ready = None
+        if ready_spec == spec and run_sync(km.is_alive)():
+            return km
+        self._retire(km, None)
+        return None
+
+    def _launch(self, preprocessor: Any, spec: KernelSpec) -> None:
+        """Launch a kernel for ``spec`` as nbclient would (it starts up in the background)."""
+        if self._ready is not None:
+            self._retire(self._ready[1], None)
+            self._ready = None
+        if spec.kernel_name:
+            km = spec.manager_class(kernel_name=spec.kernel_name, config=preprocessor.config)
+        else:
+            km = spec.manager_class(config=preprocessor.config)
+        extra = list(spec.extra_arguments)
+        if getattr(km, "ipykernel", False) and spec.history_file:
+            extra.append(f"{_HISTORY_ARGUMENT}={spec.history_file}")
+        kwargs = {"cwd": spec.cwd} if spec.cwd else {}
+        try:
+            run_sync(km.start_kernel)(extra_arguments=extra, **kwargs)
+        except Exception:  # the notebook will start its own kernel, and report any error
+            return
+        self._ready = (spec, km)
+
+    def _retire(self, km: Any, kc: Any | None) -> None:
+        """Ask a kernel to shut down (as nbclient does) without waiting for it to exit."""
+        if kc is not None:
+            kc.stop_channels()
+        try:
+            if run_sync(km.is_alive)():
+                run_sync(km.interrupt_kernel)()
+                run_sync(km.request_shutdown)()
+        except Exception:  # already gone: reaping cleans up
+            pass
+        self._retiring.append((km, time.monotonic() + km.shutdown_wait_time))
+
+    def reap(self, wait: bool = False) -> None:
+        """Clean up kernels that have exited; kill those past their shutdown time.
+
+        Parameters
+        ----------
+        wait : bool
+            Wait for every retiring kernel (killing the late ones) instead of only
+            collecting those already gone.
+        """
+        still = []
+        for km, deadline in self._retiring:
+            if not self._finish(km, force=wait or time.monotonic() > deadline):
+                still.append((km, deadline))
+        self._retiring = still
+
+    @staticmethod
+    def _finish(km: Any, force: bool) -> bool:
+        try:
+            if run_sync(km.is_alive)():
+                if not force:
+                    return False
+                run_sync(km.finish_shutdown)(waittime=1.0)
+            else:
+                run_sync(km.finish_shutdown)(waittime=0.2)
+            run_sync(km.cleanup_resources)()
+        except Exception:  # nothing left to clean
+            pass
+        return True
+
+    def close(self) -> None:
+        """Stop every kernel of the pool, the ready one included."""
+        if self._ready is not None:
+            self._retire(self._ready[1], None)
+            self._ready = None
+        self.reap(wait=True)
