@@ -640,6 +640,16 @@ def test_launch_refuses_a_roster_for_another_course(tmp_path, monkeypatch, capsy
     assert not (tmp_path / "state").exists(), "nothing is prepared for a hub that cannot start"
 
 
+def test_launch_says_how_to_install_a_missing_proxy(tmp_path, monkeypatch, capsys):
+    import launch
+
+    monkeypatch.setattr(launch, "PROXY_COMMAND", tmp_path / "no-proxy-here")
+    monkeypatch.setenv("DLCOURSE_HUB_CLASS", str(HUB_DIR / "demo_class.json"))
+    monkeypatch.setenv("DLCOURSE_HUB_STATE", str(tmp_path / "state"))
+    assert launch_main([]) == 2
+    assert "make hub-proxy" in capsys.readouterr().err
+
+
 def test_kubernetes_values_set_what_the_guide_promises():
     import yaml
     folder = HUB_DIR / "kubernetes"

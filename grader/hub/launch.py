@@ -79,14 +79,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = HubSettings.from_env()
         course = read_class(settings.class_file)
-        if not PROXY_COMMAND.exists():
-            raise LaunchError("the proxy is not installed: run `make hub-proxy` "
-                              "(needs Node.js and npm)")
         found = course_id_of(settings.course_root)
         if found is not None and found != course.course_id:
             raise LaunchError(
                 f"the class roster {settings.class_file} is for course {course.course_id!r}, "
                 f"but {settings.course_root}/grader/nbgrader_config.py says {found!r}")
+        if not PROXY_COMMAND.exists():
+            raise LaunchError("the proxy is not installed: run `make hub-proxy` "
+                              "(needs Node.js and npm)")
         password = prepare_state(settings)
     except (LaunchError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
