@@ -1,21 +1,20 @@
 """The grading sandbox, tried by hostile submissions graded with stock nbgrader.
 
-A class of three is graded once, in a temporary copy of the course, by ``nbgrader autograde``
+A class of two is graded once, in a temporary copy of the course, by ``nbgrader autograde``
 with the course's configuration (the sandbox on) and short limits:
 
 - ``vandal`` answers every exercise correctly, and its solution cells also try to write into
   the course, the gradebook and a classmate's submission, read ``solutions/`` (the hidden
   tests), the gradebook and the classmate's work, reach a server on the host's loopback and
   the internet, read the grader's secrets from the environment, allocate 8 GiB three ways,
-  fork a thousand processes and sleep forever. Every attempt is recorded in its output;
-- ``quitter`` answers correctly, but its exercise 2 cell ends the kernel with ``os._exit``
-  and its exercise 3 cell hangs while ignoring interrupts;
-- ``zoe``, graded after both, hands in the solution.
+  fork a thousand processes, and sleep forever while ignoring interrupts (exercise 3). Every
+  attempt is recorded in its output;
+- ``xavier``, the classmate, graded after the vandal, answers correctly, but its exercise 2
+  cell ends the kernel with ``os._exit``.
 
-Nothing of the host changes, every attempt fails, zoe earns every point, the vandal too (its
-honest code is correct), and the quitter loses exactly the exercises whose cells killed or
-hung the kernel. Smaller tests check the refusal without bubblewrap, the opt-out, the time
-limit of a notebook and the output cap.
+Nothing of the host changes, every attempt fails, and each student earns every point except
+those of the exercise whose cell hung or killed the kernel. Smaller tests check the refusal
+without bubblewrap, the opt-out, the time limit of a notebook and the output cap.
 """
 
 from __future__ import annotations
@@ -177,12 +176,6 @@ _report["children"] = len(_children)
 print("SANDBOX-REPORT " + _json.dumps(_report))
 '''
 
-SLEEP_FOREVER = '''
-import time as _time
-
-_time.sleep(10**9)
-'''
-
 EXIT_KERNEL = '''
 import os as _os
 
@@ -241,7 +234,7 @@ class GradedClass:
             config.write(TEST_CONFIG)
         self.listener = _Listener()
         grader = self.course.grader
-        self.classmate = grader / "submitted" / "zoe" / UNIT / f"{UNIT}.ipynb"
+        self.classmate = grader / "submitted" / "xavier" / UNIT / f"{UNIT}.ipynb"
         self.targets = {
             "library_init": str(COURSE_ROOT / "dlcourse" / "__init__.py"),
             "library_new": str(COURSE_ROOT / "dlcourse" / "sandbox_pwned.py"),
@@ -280,14 +273,12 @@ class GradedClass:
         vandal = dict(answers)
         vandal[first] = prelude + FILE_ATTACKS + "\n" + answers[first]
         vandal[second] = MEMORY_ATTACKS + "\n" + answers[second]
-        vandal[third] = answers[third] + "\n" + SLEEP_FOREVER
+        vandal[third] = answers[third] + "\n" + HANG_KERNEL
         vandal[fourth] = FORK_BOMB + "\n" + answers[fourth]
         self.course.submit("vandal", fill_solutions(released, vandal))
-        quitter = dict(answers)
-        quitter[second] = answers[second] + "\n" + EXIT_KERNEL
-        quitter[third] = answers[third] + "\n" + HANG_KERNEL
-        self.course.submit("quitter", fill_solutions(released, quitter))
-        self.course.submit("zoe", fill_solutions(released, answers))
+        classmate = dict(answers)
+        classmate[second] = answers[second] + "\n" + EXIT_KERNEL
+        self.course.submit("xavier", fill_solutions(released, classmate))
 
     def reports(self, student: str) -> dict[str, str]:
         """Merge the SANDBOX-REPORT lines printed by the student's cells."""
@@ -368,34 +359,34 @@ def test_fork_bomb_stops_at_the_process_limit(graded):
     assert 0 < report["children"] < Sandbox().process_limit
 
 
-def test_vandal_still_earns_its_honest_points(graded):
+def _assert_only_exercise_lost(graded, student: str, lost_cell: str, error: str) -> None:
+    """Every test cell earns its points except those of ``lost_cell``'s exercise."""
     course = graded.course
-    assert course.cell_scores("vandal") == course.max_scores()
-    third = _solution_cells()[2]
-    assert "KeyboardInterrupt" in graded.errors("vandal")[third], (
-        "sleeping forever should be interrupted at the cell's time limit")
-
-
-def test_gradebook_intact_and_classmate_graded_as_usual(graded):
-    course = graded.course
-    assert course.cell_scores("zoe") == course.max_scores()
-    assert _sha256(graded.classmate) == graded.before[graded.classmate]
-    with sqlite3.connect(course.grader / "gradebook.db") as db:
-        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-
-
-def test_dead_or_hung_kernel_costs_only_its_exercises(graded):
-    course = graded.course
-    scores = course.cell_scores("quitter")
     maximum = course.max_scores()
-    cells = _solution_cells()
-    lost = {_exercise(cells[1]), _exercise(cells[2])}
+    scores = course.cell_scores(student)
+    assert set(scores) == set(maximum)
     for cell, score in scores.items():
-        expected = 0 if _exercise(cell) in lost else maximum[cell]
-        assert score == expected, (cell, score, expected)
-    errors = graded.errors("quitter")
-    assert "DeadKernelError" in errors[cells[1]]
-    assert "CellTimeoutError" in errors[cells[2]]
+        expected = 0 if _exercise(cell) == _exercise(lost_cell) else maximum[cell]
+        assert score == expected, (student, cell, score, expected)
+    assert error in graded.errors(student)[lost_cell], graded.errors(student)[lost_cell]
+
+
+def test_hung_kernel_costs_only_its_exercise(graded):
+    # The vandal's exercise 3 cell sleeps forever, deaf to interrupts: the kernel is replaced,
+    # the cells before run again, and exercise 4 (after the fork bomb) is graded as usual.
+    _assert_only_exercise_lost(graded, "vandal", _solution_cells()[2], "CellTimeoutError")
+
+
+def test_dead_kernel_costs_only_its_exercise(graded):
+    _assert_only_exercise_lost(graded, "xavier", _solution_cells()[1], "DeadKernelError")
+
+
+def test_gradebook_and_classmate_submission_intact(graded):
+    assert _sha256(graded.classmate) == graded.before[graded.classmate]
+    with sqlite3.connect(graded.course.grader / "gradebook.db") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        students = {row[0] for row in db.execute("SELECT id FROM student")}
+    assert {"vandal", "xavier"} <= students
 
 
 def test_grading_refuses_without_bubblewrap_and_runs_nothing(graded):
@@ -481,20 +472,19 @@ def test_notebook_time_limit_and_output_cap(tmp_path, monkeypatch):
     notebook = _notebook(
         "for _ in range(3 * 1024): print('x' * 1023)",
         "import os; print(sorted(n for n in os.listdir('.') if n[0] != '.'), os.getcwd())",
-        "import time; time.sleep(1)",
         "import time; time.sleep(30)",
         "print('never')",
     )
     notebook = _execute(notebook, {"Execute": {"timeout": 60},
-                                   "Sandbox": {"notebook_timeout": 6, "output_mib": 1}},
+                                   "Sandbox": {"notebook_timeout": 5, "output_mib": 1}},
                         tmp_path)
-    cap, listing, slow, cut, skipped = notebook.cells
+    cap, listing, cut, skipped = notebook.cells
     kept = sum(len(o.get("text", "")) for o in cap.outputs)
     assert 0 < kept <= 2**20 + 1000, kept
     assert "left out" in cap.outputs[-1]["text"]
     assert "['data.csv'] /home/student" in listing.outputs[0]["text"], (
         "the scratch folder holds the notebook's folder, notebooks left out")
-    assert _enames(slow) == []
+    assert _enames(listing) == []
     assert "NotebookTimeLimit" in _enames(cut)
     assert _enames(skipped) == ["CellNotRun"]
     skipped.metadata["nbgrader"] = {"grade": True, "solution": False, "points": 1,

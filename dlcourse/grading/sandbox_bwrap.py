@@ -171,6 +171,8 @@ def kernel_environment(settings: Sandbox, environ: Mapping[str, str]) -> dict[st
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), "/usr/local/bin",
                                  "/usr/bin", "/bin"]),
         "HOME": SCRATCH,
+        "USER": "student",  # the kernel's user has no entry in /etc/passwd
+        "LOGNAME": "student",
         "TMPDIR": "/tmp",
         "PYTHONNOUSERSITE": "1",
         "PYTHONDONTWRITEBYTECODE": "1",

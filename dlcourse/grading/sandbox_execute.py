@@ -206,10 +206,12 @@ def use_sandbox(config) -> None:
         The ``c`` of ``nbgrader_config.py``.
     """
     from nbgrader.converters import Autograde
+    from traitlets.config import LazyConfigValue
 
-    configured = config.Autograde.get("autograde_preprocessors")
-    default = Autograde.class_traits()["autograde_preprocessors"].default()
-    current = list(configured) if configured else list(default)
+    default = list(Autograde.class_traits()["autograde_preprocessors"].default())
+    current = config.Autograde.get("autograde_preprocessors") or default
+    if isinstance(current, LazyConfigValue):
+        current = current.get_value(default)
     config.Autograde.autograde_preprocessors = [
         SandboxedExecute if step in (Execute, "nbgrader.preprocessors.Execute") else step
         for step in current

@@ -145,6 +145,17 @@ def _make_readable(folder: Path) -> None:
             os.chmod(os.path.join(current, name), 0o644)
 
 
+def _check_kernel_visible(executable: str, visible: list[Path]) -> None:
+    """Refuse, with what to change, a kernel whose program the sandbox would not show."""
+    shown = [Path("/usr"), *visible]
+    for path in {Path(executable), Path(executable).resolve()}:
+        if path.is_absolute() and not any(path == p or p in path.parents for p in shown):
+            raise SandboxUnavailable(
+                f"Grading refuses to run student code: the kernel's program {executable} lies "
+                "outside what the sandbox shows (Python, its environment, the course's "
+                "library); add its environment to c.Sandbox.read_only_paths")
+
+
 class SandboxKernelManager(AsyncKernelManager):
     """Start the kernel inside bubblewrap, with the limits of ``c.Sandbox``.
 
@@ -210,6 +221,7 @@ class SandboxKernelManager(AsyncKernelManager):
             check_not_exposed(visible, protected_paths(self.config))
         except ValueError as error:
             raise SandboxUnavailable(f"Grading refuses to run student code: {error}") from None
+        _check_kernel_visible(kernel_cmd[0], visible)
         env = kernel_environment(self.sandbox, kw.get("env") or os.environ)
         command = bwrap_command(self.sandbox, layout, kernel_cmd, env, visible, self._bwrap)
         kw["env"] = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}

@@ -80,7 +80,7 @@ class Sandbox(LoggingConfigurable):
     ).tag(config=True)
 
     output_mib = Integer(
-        10,
+        64,
         help="Output of one cell kept by the grader, in MiB; beyond it, output is left out "
         "(a cell printing without end cannot fill the grader's memory).",
     ).tag(config=True)
