@@ -37,7 +37,7 @@ import anywidget
 import numpy as np
 import traitlets
 
-from dlcourse.playground import datasets, figure, inspect
+from dlcourse.playground import datasets, inspect
 from dlcourse.playground.engine import Network
 from dlcourse.playground.snapshots import Snapshot, SnapshotStore
 
@@ -449,6 +449,8 @@ class PlaygroundWidget(anywidget.AnyWidget):
         -------
         Path
         """
+        from dlcourse.playground import figure  # matplotlib: imported when first needed
+
         with self._lock:
             snapshot = self._shown_snapshot()
             options = {"pinned": self._pinned, "show_test": self.show_test,

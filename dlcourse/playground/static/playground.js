@@ -318,7 +318,8 @@ function render({ model, el }) {
   const clearButton = h("button", { class: "dlpg-button dlpg-clear",
     onclick: () => model.send({ action: "clear_data" }) }, "Clear data");
   const drawBox = h("div", { class: "dlpg-draw" },
-    h("label", { class: "dlpg-check" }, drawToggle, " Draw points (click the output)"),
+    h("label", { class: "dlpg-check", title: "Click the output map to add a point" },
+      drawToggle, " Draw points"),
     drawClasses, drawValue, clearButton);
   const data = h("div", { class: "dlpg-col dlpg-data" },
     h("h3", {}, "Data"),
