@@ -6,7 +6,8 @@
 2. Which resource limit suits numpy, torch and numba: the same workload (import torch and
    numba, compile a function, then allocate 64 MiB blocks until refused) under RLIMIT_AS
    and under RLIMIT_DATA at 1 GiB. RLIMIT_AS counts reserved address space (libraries,
-   thread stacks, allocator arenas, LLVM's reservations) and breaks them; RLIMIT_DATA counts
+   thread stacks, allocator arenas, LLVM's reservations): about 1 GiB is reserved before any
+   data, and a kernel under it can die in C++ code (``std::bad_alloc``). RLIMIT_DATA counts
    memory actually allocated, which is what the sandbox caps.
 """
 
@@ -34,15 +35,18 @@ import numpy as np
 import torch
 import numba
 
-@numba.njit
+matrix = torch.randn(1000, 1000)
+matrix @ matrix
+
+
+@numba.njit(parallel=True)
 def total(values):
     result = 0.0
-    for value in values:
-        result += value
+    for index in numba.prange(values.shape[0]):
+        result += values[index]
     return result
 
 total(np.ones(10))
-torch.ones(100, 100) @ torch.ones(100, 100)
 blocks = []
 try:
     while len(blocks) < 64:
