@@ -45,6 +45,7 @@ from dlcourse.grading.sandbox import (
     use_sandbox,
 )
 from dlcourse.grading.sandbox_bwrap import (
+    SCRATCH,
     Layout,
     bwrap_command,
     check_not_exposed,
@@ -482,7 +483,7 @@ def test_notebook_time_limit_and_output_cap(tmp_path, monkeypatch):
     kept = sum(len(o.get("text", "")) for o in cap.outputs)
     assert 0 < kept <= 2**20 + 1000, kept
     assert "left out" in cap.outputs[-1]["text"]
-    assert "['data.csv'] /home/student" in listing.outputs[0]["text"], (
+    assert f"['data.csv'] {SCRATCH}" in listing.outputs[0]["text"], (
         "the scratch folder holds the notebook's folder, notebooks left out")
     assert _enames(listing) == []
     assert "NotebookTimeLimit" in _enames(cut)
@@ -506,7 +507,7 @@ def test_command_line_shows_nothing_protected():
     settings = Sandbox()
     visible = visible_paths(settings)
     check_not_exposed(visible, protected_paths(None))
-    layout = Layout(ipc_dir=Path("/tmp/k/ipc"), seed_dir=Path("/tmp/k/seed"), uid=1, gid=1)
+    layout = Layout(ipc_dir=Path("/run/k/ipc"), seed_dir=Path("/run/k/seed"), uid=1, gid=1)
     command = bwrap_command(settings, layout, ["python"], {}, visible, "bwrap")
     sources = [command[i + 1] for i, arg in enumerate(command)
                if arg in ("--bind", "--ro-bind", "--ro-bind-try")]
@@ -529,7 +530,7 @@ def test_default_limits_and_clean_environment():
                                          "LANG": "fr_FR.UTF-8", "NBGRADER_EXECUTION": "x"})
     assert "AWS_SECRET_ACCESS_KEY" not in env and "GITHUB_TOKEN" not in env
     assert env["LANG"] == "fr_FR.UTF-8" and env["NBGRADER_EXECUTION"] == "x"
-    assert env["HOME"] == "/home/student"
+    assert env["HOME"] == SCRATCH
 
 
 def test_course_configuration_selects_the_sandbox():

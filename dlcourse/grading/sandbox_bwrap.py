@@ -7,7 +7,7 @@ What the kernel sees (everything else of the host does not exist for it):
 Python, its environment (``sys.prefix``)  read-only
 the course's library and data sets        read-only (``dlcourse/``, ``datasets/``; never
                                           ``solutions/``, ``grader/`` or ``.git``)
-``/home/student``                         the scratch folder: working directory and HOME, a
+``/scratch``                              the scratch folder: working directory and HOME, a
                                           size-limited tmpfs holding a copy of the notebook's
                                           folder; thrown away with the kernel
 ``/tmp``, ``/dev/shm``                    size-limited private tmpfs
@@ -29,7 +29,7 @@ from pathlib import Path
 from dlcourse.grading.sandbox_settings import GIB, MIB, Sandbox
 
 #: The scratch folder inside the sandbox: the kernel's working directory and HOME.
-SCRATCH = "/home/student"
+SCRATCH = "/scratch"
 #: Where the seed (a copy of the notebook's folder) is visible, read-only, inside the sandbox.
 SEED = "/run/dlcourse/seed"
 LAUNCHER = Path(__file__).with_name("sandbox_launch.py")
@@ -251,9 +251,8 @@ def bwrap_command(
     args += ["--proc", "/proc", "--dev", "/dev",
              "--perms", "1777", "--size", str(_SHM_MIB * MIB), "--tmpfs", "/dev/shm",
              "--perms", "1777", "--size", scratch_bytes, "--tmpfs", "/tmp",
-             "--perms", "0755", "--dir", "/home",
              "--perms", "1777", "--size", scratch_bytes, "--tmpfs", SCRATCH]
-    created = {Path("/tmp"), Path("/home"), Path(SCRATCH)}
+    created = {Path("/tmp"), Path(SCRATCH)}
     for path in visible:
         args += _parents_readable(path, created) + ["--ro-bind", str(path), str(path)]
     args += _parents_readable(Path(SEED), created) + ["--ro-bind", str(layout.seed_dir), SEED]
