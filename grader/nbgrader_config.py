@@ -52,6 +52,15 @@ c.Execute.interrupt_on_timeout = True
 # Students are told to replace `raise NotImplementedError()` with their code.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 
+# --- Tests that cannot be fooled (see README.md, "Safety: tests that cannot be fooled") -------
+# A test's verdict never comes from the student's kernel: RecordCalls (before Execute) records
+# what the graded functions return; VerifyByReplay (after Execute) reruns the tests of
+# solutions/ on those values in a separate trusted process and sets each test cell's outputs.
+from dlcourse.grading.verify import with_replay  # noqa: E402
+
+c.Autograde.autograde_preprocessors = with_replay(c.Autograde.autograde_preprocessors)
+c.VerifyByReplay.timeout = c.Execute.timeout  # seconds per cell in the replay
+
 # --- Sandbox (see README.md, "Safety: the sandbox") -------------------------------------------
 # Every submission's kernel runs in bubblewrap: no network, the course read-only without
 # solutions/ or grader/, a private scratch folder, limits on memory, processes and time.
