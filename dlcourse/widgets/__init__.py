@@ -6,11 +6,13 @@ notebooks can also move it from code.
 
 from dlcourse.widgets.activation_explorer import ActivationExplorer, display_name
 from dlcourse.widgets.convolution import ConvolutionExplorer
+from dlcourse.widgets.feature_space import FeatureSpaceExplorer
 from dlcourse.widgets.neuron_explorer import NeuronExplorer
 
 __all__ = [
     "ActivationExplorer",
     "ConvolutionExplorer",
+    "FeatureSpaceExplorer",
     "NeuronExplorer",
     "display_name",
 ]
