@@ -471,7 +471,7 @@ def test_notebook_time_limit_and_output_cap(tmp_path, monkeypatch):
     (tmp_path / "data.csv").write_text("1,2\n")
     (tmp_path / "graded.ipynb").write_text("{}")
     notebook = _notebook(
-        "for _ in range(3 * 1024): print('x' * 1023)",
+        "for _ in range(3 * 1024): print('x' * 1023)\nraise ValueError('after the flood')",
         "import os; print(sorted(n for n in os.listdir('.') if n[0] != '.'), os.getcwd())",
         "import time; time.sleep(30)",
         "print('never')",
@@ -482,7 +482,8 @@ def test_notebook_time_limit_and_output_cap(tmp_path, monkeypatch):
     cap, listing, cut, skipped = notebook.cells
     kept = sum(len(o.get("text", "")) for o in cap.outputs)
     assert 0 < kept <= 2**20 + 1000, kept
-    assert "left out" in cap.outputs[-1]["text"]
+    assert any("left out" in o.get("text", "") for o in cap.outputs)
+    assert _enames(cap) == ["ValueError"], "an error is never left out: it makes a test fail"
     assert f"['data.csv'] {SCRATCH}" in listing.outputs[0]["text"], (
         "the scratch folder holds the notebook's folder, notebooks left out")
     assert _enames(listing) == []

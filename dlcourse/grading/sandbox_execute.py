@@ -34,7 +34,10 @@ from dlcourse.grading.sandbox_check import check_sandbox
 from dlcourse.grading.sandbox_kernel import SandboxKernelManager
 from dlcourse.grading.sandbox_settings import MIB, Sandbox
 
-_OUTPUT_TYPES = {"stream", "display_data", "execute_result", "update_display_data", "error"}
+# Outputs that count towards the cap. Errors are always kept (shortened): a test cell scores
+# 0 because of its error output, which must never be left out.
+_OUTPUT_TYPES = {"stream", "display_data", "execute_result", "update_display_data"}
+_ERROR_CHARS = 20_000
 _KERNEL_FAILURES = (DeadKernelError, CellTimeoutError)
 
 
@@ -70,7 +73,7 @@ class SandboxedExecute(Execute):
         self._check_assign_resources(resources)
         self._deadline: float | None = None
         self._cell_timeout_error = dict(self.error_on_timeout)
-        self._output_bytes: dict[int, int] = {}
+        self._output_bytes: dict[str, int] = {}
         run_sync(self._async_run_notebook)()
         self.set_widgets_metadata()
         return self.nb, self.resources
@@ -143,8 +146,8 @@ class SandboxedExecute(Execute):
                                               store_history=False)
             except _KERNEL_FAILURES:
                 await self._async_stop_kernel()
-                return ("the kernel died again while the cells before were run again; "
-                        "this cell was not run")
+                return ("the kernel died or hung again while the cells before were run "
+                        "again; this cell was not run")
         return None
 
     def _get_timeout(self, cell):
@@ -166,9 +169,14 @@ class SandboxedExecute(Execute):
         return timeout
 
     def process_message(self, msg, cell, cell_index):
-        """Keep at most ``c.Sandbox.output_mib`` of output per cell."""
-        if msg["msg_type"] in _OUTPUT_TYPES:
-            key = id(cell)
+        """Keep at most ``c.Sandbox.output_mib`` of output per cell, and every error."""
+        if msg["msg_type"] == "error":
+            content = msg["content"]
+            content["evalue"] = str(content.get("evalue", ""))[:_ERROR_CHARS]
+            content["traceback"] = [line[:_ERROR_CHARS]
+                                    for line in content.get("traceback", [])[:200]]
+        elif msg["msg_type"] in _OUTPUT_TYPES:
+            key = msg["parent_header"].get("msg_id", "")  # one execution of one cell
             used = self._output_bytes.get(key, 0) + _output_size(msg["content"])
             self._output_bytes[key] = used
             limit = self.sandbox.output_mib * MIB
