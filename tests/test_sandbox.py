@@ -546,3 +546,20 @@ def test_course_configuration_selects_the_sandbox():
     config.Autograde.autograde_preprocessors = [Execute, "other"]
     use_sandbox(config)
     assert config.Autograde.autograde_preprocessors == [SandboxedExecute, "other"]
+
+
+def test_numba_cache_is_laid_out_as_numba_looks_for_it(tmp_path):
+    from numba.core.caching import _CacheLocator
+
+    from dlcourse.grading.sandbox_kernel import copy_numba_cache
+
+    package = tmp_path / "library" / "engine"
+    (package / "__pycache__").mkdir(parents=True)
+    (package / "fast.py").write_text("")
+    for name in ("fast._train-12.py311.nbi", "fast._train-12.py311.1.nbc", "fast.cpython.pyc"):
+        (package / "__pycache__" / name).write_bytes(b"cache")
+    assert copy_numba_cache([tmp_path / "library"], tmp_path / "cache") == 2
+    expected = tmp_path / "cache" / _CacheLocator.get_suitable_cache_subpath(
+        str(package / "fast.py"))
+    assert sorted(p.name for p in expected.iterdir()) == ["fast._train-12.py311.1.nbc",
+                                                         "fast._train-12.py311.nbi"]
