@@ -6,6 +6,7 @@ It keeps every snapshot it is offered until it holds ``capacity`` of them; then 
 other one and from then on keeps a snapshot only if it comes at least ``gap`` epochs after the
 last one kept, ``gap`` doubling at every thinning. However long training runs, the store holds
 at most ``capacity`` snapshots, spread over the whole run, the first one always kept.
+:func:`replaying` shows a playground as it was at a snapshot, without disturbing its training.
 
 Examples
 --------
@@ -22,7 +23,8 @@ Examples
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,3 +128,52 @@ class SnapshotStore:
         if not self._items:
             raise IndexError("the store holds no snapshot")
         return max(bisect_right(self.epochs, int(epoch)) - 1, 0)
+
+
+class ReplayedPlayground:
+    """A playground seen at an earlier epoch: its epoch and history stop there; everything else
+    (data, settings, methods) is the playground's own."""
+
+    def __init__(self, playground: Any, epoch: int) -> None:
+        self._playground = playground
+        self.epoch = int(epoch)
+        epochs = playground.history["epoch"]
+        stop = bisect_right(epochs, self.epoch) or 1
+        self.history = {key: values[:stop] for key, values in playground.history.items()}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._playground, name)
+
+
+@contextmanager
+def replaying(playground: Any, snapshot: Snapshot) -> Iterator[ReplayedPlayground]:
+    """Show ``playground`` as it was at ``snapshot``, then put it back as it was.
+
+    Inside the ``with`` block, ``playground.network`` is a copy holding the snapshot's weights
+    (so ``predict``, ``neuron_grids`` and the like show the past), and the stand-in it yields
+    has the snapshot's epoch and the history up to it. The network being trained, its
+    optimiser and the history are untouched.
+
+    Examples
+    --------
+    >>> from dlcourse.playground import Playground
+    >>> pg = Playground(dataset="xor", hidden=(2,), seed=0)
+    >>> store = SnapshotStore()
+    >>> _ = store.add(0, pg.network.weights, pg.network.biases)
+    >>> before = pg.train(epochs=3).predict([[1.0, 1.0]])
+    >>> with replaying(pg, store[0]) as past:
+    ...     past.epoch, bool(past.predict([[1.0, 1.0]]) != before)
+    (0, True)
+    >>> pg.epoch, bool(pg.predict([[1.0, 1.0]]) == before)
+    (3, True)
+    """
+    network = playground.network
+    past = network.copy()
+    for arrays, saved in ((past.weights, snapshot.weights), (past.biases, snapshot.biases)):
+        for array, values in zip(arrays, saved, strict=True):
+            array[...] = values
+    playground.network = past
+    try:
+        yield ReplayedPlayground(playground, snapshot.epoch)
+    finally:
+        playground.network = network

@@ -6,8 +6,9 @@ or, in the gradient view, the size of the loss's gradient) and the output on the
 output over ``[-6, 6]²``, the points, the losses and their curves, the accuracy and confusion
 matrix). The browser only draws: training runs in Python, in a background thread that trains
 ``epochs_per_frame`` epochs, then sends one *frame* (epoch, losses, grids as float32 bytes,
-weights, gradients, loss history) through the widget's traits, at most
-:attr:`PlaygroundWidget.max_fps` frames a second.
+weights, gradients, loss history: :mod:`dlcourse.playground.frames`) through the widget's
+traits, at most :attr:`PlaygroundWidget.max_fps` frames a second. Snapshots of the weights
+(:mod:`dlcourse.playground.snapshots`) let the history scrubber replay past epochs.
 
 Every control is a trait or a method, so the widget can be scripted from Python as the browser
 does it::
@@ -28,8 +29,6 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -38,13 +37,19 @@ import numpy as np
 import traitlets
 
 from dlcourse.playground import datasets, inspect
-from dlcourse.playground.engine import Network
-from dlcourse.playground.snapshots import Snapshot, SnapshotStore
+from dlcourse.playground.frames import (
+    EXTENT,
+    GRID_RESOLUTION,
+    THUMB_RESOLUTION,
+    float32_bytes,
+    frame_state,
+    grid_points,
+    recorded_losses,
+    thinned_history,
+)
+from dlcourse.playground.snapshots import Snapshot, SnapshotStore, replaying
 
-try:  # the compiled engine draws the output map several times faster
-    from dlcourse.playground.fast import node_outputs_grid
-except ImportError:
-    node_outputs_grid = None
+__all__ = ["GRID_RESOLUTION", "THUMB_RESOLUTION", "PlaygroundWidget", "grid_points"]
 
 STATIC = Path(__file__).parent / "static"
 
@@ -61,41 +66,10 @@ NONE_VALUES: dict[str, Any] = {"regularization": "none", "loss": "auto", "lr_sch
                                "max_epochs": 0, "early_stopping": 0}
 #: The activation trait's value when the hidden layers have different activations.
 MIXED = "mixed"
-#: Side of the output heat map, in grid points.
-GRID_RESOLUTION = 100
-#: Side of a node's thumbnail, in grid points.
-THUMB_RESOLUTION = 20
-#: At most this many points of the loss history go to the browser per frame.
-HISTORY_POINTS = 400
-#: Half the side of the square the heat maps cover, as in TF Playground.
-EXTENT = 6.0
 #: Most weight snapshots the history scrubber keeps.
 SNAPSHOTS = 300
 #: Largest weight or bias a click may set.
 MAX_EDIT = 100.0
-
-
-def grid_points(resolution: int) -> np.ndarray:
-    """Points of a ``resolution × resolution`` grid over ``[-6, 6]²``, row 0 at the top.
-
-    Row ``i`` has ``x2 = 6 - 12 i / (resolution - 1)`` and column ``j`` has
-    ``x1 = -6 + 12 j / (resolution - 1)``; the points come row after row.
-    """
-    axis = np.linspace(-EXTENT, EXTENT, resolution)
-    x1, x2 = np.meshgrid(axis, axis[::-1])
-    return np.column_stack([x1.ravel(), x2.ravel()])
-
-
-def _float32_bytes(values: Any) -> bytes:
-    return np.ascontiguousarray(values, dtype=np.float32).tobytes()
-
-
-def _thinned(history: dict[str, list], keys: tuple[str, ...]) -> np.ndarray:
-    """The ``keys`` series of ``history`` as rows, at most HISTORY_POINTS evenly spread points."""
-    n = len(history["epoch"])
-    keep = np.unique(np.linspace(0, n - 1, min(n, HISTORY_POINTS)).round().astype(int))
-    return np.stack([np.asarray(history[key], dtype=float)[keep] if n else np.empty(0)
-                     for key in keys])  # fmt: skip
 
 
 class PlaygroundWidget(anywidget.AnyWidget):
@@ -299,8 +273,7 @@ class PlaygroundWidget(anywidget.AnyWidget):
         self._pinned["label"] = label or f"A ({_run_label(self._playground)})"
         with self.hold_sync():
             self.pinned_label = self._pinned["label"]
-            self.pinned = _float32_bytes(_thinned(self._pinned,
-                                                  ("epoch", "train_loss", "test_loss")))
+            self.pinned = float32_bytes(thinned_history(self._pinned))
         return self
 
     def unpin(self) -> PlaygroundWidget:
@@ -457,9 +430,8 @@ class PlaygroundWidget(anywidget.AnyWidget):
                        "discretize": self.discretize, **options}  # fmt: skip
             if snapshot is None:
                 return figure.save_png(self._playground, path, **options)
-            with self._network_at(snapshot):
-                return figure.save_png(self._shown_playground(snapshot), path,
-                                       epoch_marker=snapshot.epoch, **options)  # fmt: skip
+            with replaying(self._playground, snapshot) as past:
+                return figure.save_png(past, path, epoch_marker=snapshot.epoch, **options)
 
     # ------------------------------------------------------------------ settings
 
@@ -521,6 +493,7 @@ class PlaygroundWidget(anywidget.AnyWidget):
                 self.error = str(err)
                 return
             if set(changed) == {"learning_rate"}:  # training goes on
+                self._show_settings()  # the value in force, as the ladder writes it
                 self.error = ""
             else:
                 self._load(pg)  # new data or network: a fresh start
@@ -568,11 +541,11 @@ class PlaygroundWidget(anywidget.AnyWidget):
         pg = self._playground
         if self._drawn is not None:
             drawn = np.array([[x1, x2, label, 0.0] for x1, x2, label in self._drawn], dtype=float)
-            self.points = _float32_bytes(drawn.reshape(-1, 4))
+            self.points = float32_bytes(drawn.reshape(-1, 4))
             return
         train = np.column_stack([pg.X_train, pg.y_train, np.zeros(len(pg.y_train))])
         test = np.column_stack([pg.X_test, pg.y_test, np.ones(len(pg.y_test))])
-        self.points = _float32_bytes(np.vstack([train, test]).reshape(-1, 4))
+        self.points = float32_bytes(np.vstack([train, test]).reshape(-1, 4))
 
     def _restart(self) -> None:
         """After a reset or a new playground: no snapshots, no message, a fresh frame."""
@@ -605,25 +578,6 @@ class PlaygroundWidget(anywidget.AnyWidget):
             return self.snapshots[self.scrub]
         return None
 
-    @contextmanager
-    def _network_at(self, snapshot: Snapshot) -> Iterator[None]:
-        """Show the playground with the weights of ``snapshot``, then put its own back."""
-        pg = self._playground
-        network = pg.network
-        replay = network.copy()
-        for arrays, saved in ((replay.weights, snapshot.weights), (replay.biases, snapshot.biases)):
-            for array, values in zip(arrays, saved, strict=True):
-                array[...] = values
-        pg.network = replay
-        try:
-            yield
-        finally:
-            pg.network = network
-
-    def _shown_playground(self, snapshot: Snapshot) -> Any:
-        """A stand-in for the playground whose epoch and history stop at ``snapshot``."""
-        return _Replay(self._playground, snapshot.epoch)
-
     def _send_frame(self) -> None:
         """Send the view (live, or the scrubbed snapshot) to the browser in one message."""
         pg = self._playground
@@ -632,54 +586,17 @@ class PlaygroundWidget(anywidget.AnyWidget):
             gradients = inspect.link_gradients(pg)[0]
             norms = [float(np.linalg.norm(g)) for g in gradients]
             self.snapshots.add(pg.epoch, pg.network.weights, pg.network.biases, grad_norms=norms)
-            self._send_view(pg, gradients, live=True)
-            return
-        with self._network_at(snapshot):
-            self._send_view(self._shown_playground(snapshot),
-                            inspect.link_gradients(pg)[0], live=False)  # fmt: skip
-
-    def _send_view(self, pg: Any, gradients: list[np.ndarray], live: bool) -> None:
-        network = pg.network
-        res = GRID_RESOLUTION
-        n_classes = _class_count(pg)
-        with np.errstate(over="ignore", invalid="ignore"):
-            if n_classes > 2:
-                classes, confidence = inspect.class_confidence(pg, grid_points(res))
-                output = np.concatenate([classes, confidence])
-            else:
-                output = _output_values(pg, grid_points(res))
-            # The playground's grids have rows going up in x2; the browser's images go down.
-            thumbs = [np.asarray(g)[:, ::-1] for g in pg.neuron_grids(THUMB_RESOLUTION)[1:]]
-        history = pg.history
-        if live and self._edited_at == pg.epoch:
-            losses = inspect.current_losses(pg)
-        elif history["epoch"]:
-            losses = {"train": history["train_loss"][-1], "test": history["test_loss"][-1]}
+            edited = self._edited_at == pg.epoch  # the history predates the edit
+            losses = inspect.current_losses(pg) if edited else recorded_losses(pg.history)
+            state = frame_state(pg, losses, gradients)
         else:
-            losses = {"train": None, "test": None}
-        score_name, scores, confusion = _scores(pg, n_classes)
+            with replaying(pg, snapshot) as past:
+                state = frame_state(past, recorded_losses(past.history), history=pg.history)
         with self.hold_sync():
-            self.epoch = int(pg.epoch)
-            self.train_loss = _finite_or_none(losses["train"])
-            self.test_loss = _finite_or_none(losses["test"])
-            self.score_name = score_name
-            self.train_score = _finite_or_none(scores.get("train"))
-            self.test_score = _finite_or_none(scores.get("test"))
-            self.confusion = confusion
-            self.class_count = n_classes
-            self.output_range = list(inspect.output_range(pg))
-            self.layer_sizes = [int(network.weights[0].shape[1])] + [
-                int(w.shape[0]) for w in network.weights]
-            self.weights = [np.round(w, 5).tolist() for w in network.weights]
-            self.biases = [np.round(b, 5).tolist() for b in network.biases]
-            self.link_gradients = _float32_bytes(np.concatenate([g.ravel() for g in gradients]))
-            self.dead = [mask.astype(int).tolist() for mask in inspect.dead_neurons(pg)]
-            self.grad_history = _float32_bytes(self._grad_series())
+            for name, value in state.items():
+                setattr(self, name, value)
+            self.grad_history = float32_bytes(self._grad_series())
             self.snapshot_epochs = self.snapshots.epochs
-            self.output_grid = _float32_bytes(output)
-            self.neuron_grids = _float32_bytes(np.concatenate([t.ravel() for t in thumbs]))
-            self.history = _float32_bytes(
-                _thinned(self._playground.history, ("epoch", "train_loss", "test_loss")))
             self.frame += 1
 
     def _grad_series(self) -> np.ndarray:
@@ -793,28 +710,6 @@ class PlaygroundWidget(anywidget.AnyWidget):
             self.playing = False
 
 
-class _Replay:
-    """A playground seen at an earlier epoch: its history cut there, everything else its own."""
-
-    def __init__(self, playground: Any, epoch: int) -> None:
-        self._playground = playground
-        self.epoch = epoch
-        epochs = playground.history["epoch"]
-        stop = next((i + 1 for i in range(len(epochs) - 1, -1, -1) if epochs[i] <= epoch), 1)
-        self.history = {key: values[:stop] for key, values in playground.history.items()}
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._playground, name)
-
-
-def _output_values(pg: Any, points: np.ndarray) -> np.ndarray:
-    """``pg.predict(points)``, by the compiled engine when it can (TF's activations)."""
-    network = pg.network
-    if node_outputs_grid is not None and type(network) is Network:
-        return node_outputs_grid(network, pg.feature_matrix(points))[-1][0]
-    return np.asarray(pg.predict(points))
-
-
 def _dataset_names() -> dict[str, list[str]]:
     """The data sets of each problem, in TF Playground's order (then the course's own)."""
     classification = list(datasets.CLASSIFICATION) + list(getattr(datasets, "MULTICLASS", {}))
@@ -837,13 +732,6 @@ def _compat_values(playground: Any, activation: Any) -> dict[str, Any]:
     return values
 
 
-def _class_count(pg: Any) -> int:
-    """0 to regress, else the number of classes (2 for ±1 labels)."""
-    if pg.problem != "classification":
-        return 0
-    return int(getattr(pg, "n_classes", 2) or 2)
-
-
 def _classes_of(dataset: str) -> int:
     """Classes of a built-in data set (0 to regress or when unknown)."""
     n_classes_of = getattr(datasets, "n_classes_of", None)
@@ -855,14 +743,6 @@ def _classes_of(dataset: str) -> int:
 def _is_number(value: Any) -> bool:
     return (isinstance(value, (int, float, np.integer, np.floating))
             and not isinstance(value, bool) and math.isfinite(value))  # fmt: skip
-
-
-def _scores(pg: Any, n_classes: int) -> tuple[str, dict[str, float], list[list[int]]]:
-    """The score's name, its train and test values, and the test confusion matrix."""
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        if n_classes:
-            return "accuracy", pg.accuracy(), pg.confusion_matrix("test").tolist()
-        return "R²", pg.r2(), []
 
 
 def _run_label(pg: Any) -> str:
@@ -891,14 +771,6 @@ def _assign(array: np.ndarray, index: tuple[int, ...], value: Any) -> None:
         raise ValueError(f"the value must be a number from {-MAX_EDIT:g} to {MAX_EDIT:g}; "
                          f"got {value!r}")  # fmt: skip
     array[index] = number
-
-
-def _finite_or_none(value: Any) -> float | None:
-    """``value`` as a float, or None when it is None or not finite (JSON has no NaN)."""
-    if value is None:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
 
 
 def _to_setting(name: str, value: Any) -> Any:
