@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from dlcourse.check.smote import check_smote_points
 from dlcourse.resampling import (
     k_nearest_neighbours,
     random_oversample,
@@ -141,3 +142,37 @@ def test_resamplers_reject_mismatched_labels(function):
         function(X, y[:-1])
     with pytest.raises(ValueError, match="target must be"):
         function(X, y, target=0)
+
+
+# ------------------------------------------------------------------------- the exercise's check
+
+
+def test_check_smote_points_accepts_the_reference():
+    check_smote_points(SCATTER, smote(SCATTER, 500, k=2, seed=0), 2, "smote")
+
+
+def _wrong_smotes():
+    rng = np.random.default_rng(0)
+    base = rng.integers(0, 6, size=500)
+    u = rng.random((500, 1))
+    nearest = k_nearest_neighbours(SCATTER, 2)
+    on_any_pair = SCATTER[base] + u * (SCATTER[rng.integers(0, 6, size=500)] - SCATTER[base])
+    only_nearest = SCATTER[base] + u * (SCATTER[nearest[base, 0]] - SCATTER[base])
+    beyond = SCATTER[base] + 2 * u * (SCATTER[nearest[base, 1]] - SCATTER[base])
+    with_self = np.concatenate([SCATTER[base[:100]], only_nearest[100:]])
+    return {
+        "a partner that is not a neighbour": (on_any_pair, "away from every segment"),
+        "u up to 2": (beyond, "is u between 0 and 1"),
+        "each point its own neighbour": (with_self, "copies of examples"),
+        "the nearest neighbour only": (only_nearest, "none lies on the segment"),
+        "a missing return": (None, "returned None"),
+        "a column lost": (only_nearest[:, :1], r"expected \(n_new, 2\)"),
+        "NaN": (np.full((3, 2), np.nan), "NaN"),
+    }
+
+
+@pytest.mark.parametrize("case", list(_wrong_smotes()))
+def test_check_smote_points_says_what_is_wrong(case):
+    new, message = _wrong_smotes()[case]
+    with pytest.raises(AssertionError, match=message):
+        check_smote_points(SCATTER, new, 2, "smote(SCATTER, 500, k=2)")
