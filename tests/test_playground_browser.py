@@ -23,9 +23,10 @@ from lab_server import chromium, lab_server, run_all_cells
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 ARTIFACTS = Path(__file__).parent / "artifacts"
 NOTEBOOK = "playground-widget-test.ipynb"
+# One cell: a run that loses an execution request (a busy machine) cannot half-run it.
 CELLS = [
     "from dlcourse.playground.playground import Playground\n"
-    "from dlcourse.playground.widget import PlaygroundWidget",
+    "from dlcourse.playground.widget import PlaygroundWidget\n\n"
     'pg = Playground(dataset="xor", noise=0.1, hidden=(4, 2), seed=0)\n'
     "widget = PlaygroundWidget(pg)\n"
     "widget",
@@ -61,11 +62,18 @@ def page(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def root(page):
-    """The widget, once the notebook has run."""
-    run_all_cells(page)
+    """The widget, once the notebook has run (run again once if the widget does not come)."""
     root = page.locator(".dlpg")
     with _evidence(page, "playground-widget"):
-        root.wait_for(timeout=120_000)
+        for attempt in range(2):
+            run_all_cells(page)
+            try:
+                root.wait_for(timeout=75_000)
+                break
+            except Exception:
+                if attempt:
+                    raise
+                print("the widget did not appear: running the notebook again")
         root.scroll_into_view_if_needed()
         _wait(root, "el => el.dataset.epoch === '0'", 60_000)
     return root
