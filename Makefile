@@ -119,6 +119,8 @@ bench: $(STAMP)  ## Run the benchmarks and print their figures
 	$(PY) benchmarks/playground_speed.py
 	$(PY) benchmarks/playground_widget_frames.py
 	$(PY) benchmarks/plankton_speed.py
+	$(PY) benchmarks/plankton_throughput.py
+	$(PY) benchmarks/grading_speed.py
 
 bench-fresh:  ## Time `make test` on a fresh clone, installs included
 	bash benchmarks/fresh_clone.sh

@@ -73,3 +73,10 @@ use_sandbox(c)
 c.Sandbox.memory_gib = 4  # per kernel process (RLIMIT_DATA); MemoryError beyond
 c.Sandbox.process_limit = 128  # processes and threads at once; a fork bomb stops there
 c.Sandbox.notebook_timeout = 600  # seconds per notebook; c.Execute.timeout is per cell
+
+# --- Feedback (see README.md, "Grading a class: course grade") --------------------------------
+# Feedback lists each test's points, result and message, and never shows the code of hidden
+# tests (stock nbgrader shows the graded notebook, hidden tests included).
+from dlcourse.grading.feedback import hide_hidden_tests_in_feedback  # noqa: E402
+
+hide_hidden_tests_in_feedback(c)

@@ -17,7 +17,8 @@ import sys
 
 import nbformat
 import pytest
-from nbgrader_course import fill_solutions, make_grading_course, solution_sources
+from nbgrader_course import fill_solutions, solution_sources
+from test_course_grade import generated_course
 
 from dlcourse.grading.badinput import (
     AssignmentCells,
@@ -270,24 +271,31 @@ def _course_grade(course, *args: str) -> subprocess.CompletedProcess:
                           timeout=900, check=False)
 
 
+#: Graded a second time, to compare.
+TWICE = ("corrupt_json", "duplicated_ids", "latin1", "missing_notebook", "other_assignment")
+
+
 @pytest.fixture(scope="module")
 def bad_class(tmp_path_factory):
-    """The class graded twice: (course, first run, second run, digests before, after)."""
-    course = make_grading_course(tmp_path_factory.mktemp("bad-class"), UNIT)
+    """The class graded, then part of it again: course, runs, scores, digests before, after."""
+    course = generated_course(tmp_path_factory, "bad-class")
     _make_bad_class(course)
     before = _digest(course.grader / "submitted")
     first = _course_grade(course)
     first_scores = {s: course.cell_scores(s) for s in [*BAD, "good", "schema_too_new"]}
     first_report = json.loads((course.grader / "reports" / f"{UNIT}.json").read_text())
-    second = _course_grade(course)
+    first_page = (course.grader / "reports" / f"{UNIT}.html").read_text()
+    second = _course_grade(course, "--student", *TWICE)
     after = _digest(course.grader / "submitted")
     return {"course": course, "first": first, "second": second, "before": before,
-            "after": after, "first_scores": first_scores, "report": first_report}
+            "after": after, "first_scores": first_scores, "report": first_report,
+            "page": first_page}
 
 
 def _class(test):
-    """Mark a test that uses the graded class (one worker grades it once for all)."""
-    return pytest.mark.grading(pytest.mark.xdist_group("bad-submissions")(test))
+    """Mark a test that uses the graded class (graded once, in the process that also runs
+    ``test_course_grade.py``: they share the generated assignment)."""
+    return pytest.mark.grading(pytest.mark.xdist_group("course-grade")(test))
 
 
 def _by_student(report) -> dict[str, dict]:
@@ -296,9 +304,9 @@ def _by_student(report) -> dict[str, dict]:
 
 @_class
 def test_course_grade_reports_problems_with_exit_status_1(bad_class):
-    for run in (bad_class["first"], bad_class["second"]):
+    for run, count in ((bad_class["first"], 12), (bad_class["second"], len(TWICE))):
         assert run.returncode == 1, run.stderr[-3000:]
-        assert f"Graded {UNIT}: 12 submission(s)" in run.stdout
+        assert f"Graded {UNIT}: {count} submission(s)" in run.stdout
 
 
 @_class
@@ -349,13 +357,40 @@ def test_grading_twice_gives_the_same_grades(bad_class):
     course = bad_class["course"]
     again = {s: course.cell_scores(s) for s in bad_class["first_scores"]}
     assert again == bad_class["first_scores"]
+    assert set(TWICE) <= set(again)
 
 
 @_class
 def test_the_html_report_lists_every_problem(bad_class):
     import html
 
-    page = (bad_class["course"].grader / "reports" / f"{UNIT}.html").read_text()
+    page = bad_class["page"]
     for student, entry in _by_student(bad_class["report"]).items():
         for line in entry["problems"]:
             assert html.escape(line) in page, (student, line)
+
+
+@pytest.fixture(scope="module")
+def hung(bad_class):
+    """A submission that never ends, graded alone with a 10 s limit, after the class."""
+    course = bad_class["course"]
+    solved = fill_solutions(course.released(), {**solution_sources(UNIT), "ex1_solution":
+                                                "import time\ntime.sleep(10_000)\n"})
+    course.submit("hangs", solved)
+    others = {s: course.cell_scores(s) for s in bad_class["first_scores"]}
+    run = _course_grade(course, "--student", "hangs", "--timeout", "10", "--workers", "1")
+    report = json.loads((course.grader / "reports" / f"{UNIT}.json").read_text())
+    return {"course": course, "run": run, "report": report, "others": others}
+
+
+@_class
+def test_a_submission_past_the_time_limit_is_stopped_and_scores_nothing(hung):
+    course = hung["course"]
+    assert hung["run"].returncode == 1, hung["run"].stderr[-3000:]
+    entry = _by_student(hung["report"])["hangs"]
+    assert entry["status"] == "timed out"
+    assert entry["incidents"] == ["timed out: still running after 10 s: stopped (worker and "
+                                  "kernel killed)"]
+    assert "hangs: timed out: still running after 10 s" in hung["run"].stdout
+    assert course.cell_scores("hangs") == dict.fromkeys(course.max_scores(), 0.0)
+    assert {s: course.cell_scores(s) for s in hung["others"]} == hung["others"]

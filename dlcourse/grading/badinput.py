@@ -40,6 +40,7 @@ __all__ = [
     "inspect_submission",
     "parse_notebook_json",
     "stage_submission",
+    "staged_timestamp",
     "submission_files",
 ]
 
@@ -383,6 +384,21 @@ def _choose_notebook(
     if rest:
         line += f" (the other notebook(s) {', '.join(map(repr, rest))} are not graded)"
     return chosen, [line]
+
+
+def staged_timestamp(folder: str | os.PathLike) -> str | None:
+    """The ``timestamp.txt`` that :func:`stage_submission` writes for a submission folder.
+
+    Returns
+    -------
+    str or None
+        The file's content, or ``None`` when the folder has no valid ``timestamp.txt``.
+    """
+    path = Path(folder) / "timestamp.txt"
+    if not path.is_file() or path.is_symlink():
+        return None
+    text, _ = _read_timestamp(path)
+    return None if text is None else text + "\n"
 
 
 def _read_timestamp(path: Path) -> tuple[str | None, str | None]:

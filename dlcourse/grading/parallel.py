@@ -85,6 +85,8 @@ class SubmissionResult:
         ``(cell name, seconds)``.
     prestarted : bool
         Whether the kernel was started ahead of time.
+    phases : dict
+        Seconds spent in each preprocessor (``module.Class``), execution included.
     """
 
     student: str
@@ -100,6 +102,7 @@ class SubmissionResult:
     kernel_wait_seconds: float = 0.0
     slowest_cell: tuple[str, float] | None = None
     prestarted: bool = False
+    phases: dict[str, float] = field(default_factory=dict)
 
     @property
     def score(self) -> float:
@@ -314,7 +317,7 @@ class _ClassGrader:
             compute_seconds=payload.get("compute_seconds", 0.0),
             kernel_wait_seconds=payload.get("kernel_wait_seconds", 0.0),
             slowest_cell=payload.get("slowest_cell"),
-            prestarted=payload.get("prestarted", False))
+            prestarted=payload.get("prestarted", False), phases=payload.get("phases", {}))
         self.results.append(result)
         self.bar.update(1)
         total = sum(self.info["max_scores"].values())

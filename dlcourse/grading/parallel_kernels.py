@@ -7,18 +7,17 @@ environment as nbclient would use) as soon as the current notebook's kernel is u
 notebook adopts it. A finished kernel is asked to shut down and left to exit on its own; it is
 reaped (or killed, after ``shutdown_wait_time``) before the next submission.
 
-A kernel started early must be indistinguishable from one started on time, so the pool only
-starts one ahead when
-
-- the preprocessor makes and starts kernels with nbclient's own methods (a subclass may run
-  cells its own way, as the sandbox's ``SandboxedExecute`` does);
-- the kernel manager launches with jupyter_client's own pre-start (the sandbox's manager copies
-  the notebook's folder when it starts: started early, it would copy it too soon);
-- the submission folder holds nothing but notebooks and ``timestamp.txt``, and the assignment
-  ships no other file (a student's ``json.py`` in the working folder could change how the
-  kernel starts).
-
-Otherwise the kernel is started on time, exactly as configured. Cells are timed either way.
+A kernel started early must be indistinguishable from one started on time. The pool builds it
+with the preprocessor's own kernel manager class, kernel name, arguments and configuration,
+in the environment of the moment (nbgrader's ``NBGRADER_EXECUTION`` included), and only when
+the preprocessor makes and starts kernels with nbclient's own methods (a subclass may run
+cells its own way, as the sandbox's ``SandboxedExecute`` does, as long as it asks
+``create_kernel_manager`` and ``async_start_new_kernel`` for its kernel). The caller must also
+make sure that the working folder holds, at launch, what it will hold at the on-time launch (a
+kernel manager may copy it when it starts, as the sandbox's does; a student's ``json.py``
+there could change how a kernel starts): the grading worker starts early only for submissions
+of nothing but the notebook (and ``timestamp.txt``, which it puts there first). Otherwise the
+kernel is started on time, exactly as configured. Cells are timed either way.
 """
 
 from __future__ import annotations
@@ -28,7 +27,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from jupyter_client.manager import AsyncKernelManager, KernelManager
 from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 
@@ -38,7 +36,6 @@ _MAKE_AND_START = ("create_kernel_manager", "async_start_new_kernel", "start_new
                    "async_start_new_kernel_client", "start_new_kernel_client")
 _STOP = ("_async_cleanup_kernel", "_cleanup_kernel", "setup_kernel")
 _HISTORY_ARGUMENT = "--HistoryManager.hist_file"
-_STOCK_PRE_START = {KernelManager.pre_start_kernel, AsyncKernelManager.pre_start_kernel}
 
 
 def _label(cell: Any, index: int) -> str:
@@ -52,10 +49,9 @@ def _inherits(preprocessor: Any, names: tuple[str, ...]) -> bool:
     return all(getattr(cls, name) is getattr(NotebookClient, name) for name in names)
 
 
-def can_start_early(preprocessor: Any, manager_class: type) -> bool:
+def can_start_early(preprocessor: Any) -> bool:
     """Whether a kernel for ``preprocessor`` can be started ahead of time (see the module)."""
-    return (isinstance(preprocessor, NotebookClient) and _inherits(preprocessor, _MAKE_AND_START)
-            and getattr(manager_class, "pre_start_kernel", None) in _STOCK_PRE_START)
+    return isinstance(preprocessor, NotebookClient) and _inherits(preprocessor, _MAKE_AND_START)
 
 
 @dataclass(frozen=True)
@@ -115,7 +111,7 @@ class KernelPool:
         """
         self.adopted = False
         self._time_cells(preprocessor, cell_times)
-        if not (self.enabled and _inherits(preprocessor, _MAKE_AND_START)):
+        if not (self.enabled and can_start_early(preprocessor)):
             return
 
         def create_kernel_manager():
@@ -130,7 +126,7 @@ class KernelPool:
                 self.adopted = True
             preprocessor.km = km
             folder = next_cwd() if next_cwd is not None else None
-            if folder is not None and can_start_early(preprocessor, spec.manager_class):
+            if folder is not None:
                 self._launch(preprocessor, KernelSpec.for_preprocessor(preprocessor, folder))
             return km
 
@@ -264,8 +260,12 @@ class KernelPool:
         return True
 
     def close(self) -> None:
-        """Stop every kernel of the pool, the ready one included."""
+        """Stop every kernel of the pool; the ready one, never used, is killed at once."""
         if self._ready is not None:
-            self._retire(self._ready[1], None)
+            km = self._ready[1]
             self._ready = None
+            try:
+                run_sync(km.shutdown_kernel)(now=True)
+            except Exception:  # already gone
+                pass
         self.reap(wait=True)

@@ -36,6 +36,7 @@ from dlcourse.grading.badinput import (
     AssignmentCells,
     inspect_submission,
     stage_submission,
+    staged_timestamp,
     submission_files,
 )
 
@@ -177,6 +178,22 @@ def _only_notebooks(folder: Path) -> bool:
         for path in submission_files(folder))
 
 
+def _time_preprocessor(preprocessor: Any, phase_times: dict[str, float]) -> None:
+    """Add the time ``preprocessor`` takes to ``phase_times[module.Class]``."""
+    cls = type(preprocessor)
+    name = f"{cls.__module__}.{cls.__qualname__}"
+    original = preprocessor.preprocess
+
+    def preprocess(nb, resources, *args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return original(nb, resources, *args, **kwargs)
+        finally:
+            phase_times[name] = phase_times.get(name, 0.0) + time.perf_counter() - start
+
+    preprocessor.preprocess = preprocess
+
+
 def _make_converter_class():
     """nbgrader's ``Autograde``, with two worker-only changes that do not touch grades.
 
@@ -191,6 +208,7 @@ def _make_converter_class():
         pool = None
         next_cwd = None
         cell_times: list = []
+        phase_times: dict = {}
 
         def init_destination(self, assignment_id: str, student_id: str) -> bool:
             excluded = (self.coursedir.student_id_exclude or "").split(",")
@@ -203,10 +221,9 @@ def _make_converter_class():
 
         def _init_preprocessors(self) -> None:
             super()._init_preprocessors()
-            if self._sanitizing:
-                return
             for preprocessor in self.exporter._preprocessors:
-                if isinstance(preprocessor, NotebookClient):
+                _time_preprocessor(preprocessor, self.phase_times)
+                if not self._sanitizing and isinstance(preprocessor, NotebookClient):
                     self.pool.install(preprocessor, self.next_cwd, self.cell_times)
 
     return WorkerAutograde
@@ -324,7 +341,8 @@ class SubmissionGrader:
                                     notebook_name=f"{self.notebook_names[0]}.ipynb")
         result: dict[str, Any] = {
             "student": student, "problems": list(staged.problems), "errors": [],
-            "tests": {}, "timeouts": [], "record": None, "timestamp": staged.timestamp,
+            "tests": {}, "timeouts": [], "phases": {}, "record": None,
+            "timestamp": staged.timestamp,
             "status": "not graded", "reason": "", "compute_seconds": 0.0,
             "kernel_wait_seconds": 0.0, "slowest_cell": None, "prestarted": False,
         }
@@ -353,16 +371,22 @@ class SubmissionGrader:
             if following is None or self.source_has_files or not _only_notebooks(
                     self.submitted / following / self.unit):
                 return None
+            # The folder must hold, when the kernel starts, what nbgrader will have put in it
+            # (a sandbox copies it at start): nothing but timestamp.txt, notebooks aside.
             folder = self.autograded / following / self.unit
             if folder.is_dir():
                 _empty_folder(str(folder))
             folder.mkdir(parents=True, exist_ok=True)
+            timestamp = staged_timestamp(self.submitted / following / self.unit)
+            if timestamp is not None:
+                (folder / "timestamp.txt").write_text(timestamp, encoding="utf-8")
             return str(folder)
         cell_times: list[tuple[str, float]] = []
         self.app.coursedir.student_id = student
         converter = self.converter_class(coursedir=self.app.coursedir, parent=self.app)
         converter.force = True
         converter.pool, converter.next_cwd, converter.cell_times = self.pool, next_cwd, cell_times
+        converter.phase_times = result["phases"]
         self.handler.records = []
         try:
             converter.start()

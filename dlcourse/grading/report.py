@@ -34,6 +34,7 @@ __all__ = [
     "exercise_of",
     "exercise_stats",
     "incidents",
+    "report_data",
     "summary_text",
     "write_report",
 ]
@@ -319,7 +320,8 @@ def report_data(result: ClassResult, unsafe: bool = False) -> dict:
              "incidents": incidents(sub), "tests": sub.tests, "seconds": sub.seconds,
              "compute_seconds": sub.compute_seconds,
              "kernel_wait_seconds": sub.kernel_wait_seconds,
-             "slowest_cell": sub.slowest_cell, "prestarted": sub.prestarted}
+             "slowest_cell": sub.slowest_cell, "prestarted": sub.prestarted,
+             "phases": sub.phases}
             for sub in result.submissions],
     }
 
