@@ -6,6 +6,8 @@
 ``gallery``      :func:`plot_gallery`, a few images of every class
 ``descriptors``  :func:`native_descriptors`, ZooProcess-like shape and grey-level measurements
 ``ecotaxa``      :func:`load_ecotaxa`, real EcoTaxa exports (zip or folder of TSV and images)
+``extractor``    :func:`load_extractor`, the shipped CNN, and :func:`extract_features`
+                 (imported on first use: they need PyTorch)
 
 The data sheet is ``datasets/plankton/README.md``.
 
@@ -40,12 +42,15 @@ from dlcourse.data.plankton.gallery import plot_gallery
 from dlcourse.data.plankton.generator import PlanktonSet, class_counts, make_plankton
 from dlcourse.data.plankton.splits import SPLITS, Split, load_split
 
+_NEED_TORCH = ("ExtractorError", "extract_features", "extractor_info", "load_extractor")
+
 __all__ = [
     "CLASSES",
     "CLASS_FREQUENCIES",
     "CLASS_NAMES",
     "DESCRIPTOR_COLUMNS",
     "EcoTaxaError",
+    "ExtractorError",
     "RARE_CLASSES",
     "SPLITS",
     "PlanktonClass",
@@ -54,7 +59,10 @@ __all__ = [
     "auto_threshold",
     "class_counts",
     "export_descriptors",
+    "extract_features",
+    "extractor_info",
     "load_ecotaxa",
+    "load_extractor",
     "load_split",
     "make_plankton",
     "native_descriptors",
@@ -62,3 +70,12 @@ __all__ = [
     "plot_gallery",
     "read_ecotaxa_table",
 ]
+
+
+def __getattr__(name: str):
+    """Import the extractor's functions on first use (PyTorch takes seconds to import)."""
+    if name in _NEED_TORCH:
+        from dlcourse.data.plankton import extractor
+
+        return getattr(extractor, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
