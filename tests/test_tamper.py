@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 from nbgrader_course import GradingCourse, fill_solutions, make_grading_course, solution_sources
 
+from dlcourse.grading.release import run_nbgrader
 from dlcourse.grading.replay import dry_run, replay_notebook
 from dlcourse.grading.replay_cells import (
     CellOutcome,
@@ -233,31 +234,51 @@ def _source_notebook():
     return nbformat.v4.new_notebook(cells=cells)
 
 
-def _kernel_run(notebook, solution: str, before_tests: str = "") -> list:
+def _kernel_run(notebook, solution: str, before_tests: str = "", dies_in: str = "") -> list:
     """Run ``notebook`` as a kernel would, with ``solution`` as the solution cell, recording.
 
     Returns the records the kernel published. ``before_tests`` runs as a student's own cell
-    right after the solution.
+    right after the solution. The kernel dies in the cell labelled ``dies_in``: as the grader's
+    sandbox does, a fresh kernel runs the cells before again (their records are thrown away)
+    and goes on with the next cell.
     """
     names = student_names(notebook)
-    keys = {cell_key(cell.source): cell.label for cell in replayed_cells(notebook)}
+    keys: dict = {}
+    for cell in replayed_cells(notebook):
+        keys.setdefault(cell_key(cell.source), []).append(cell.label)
     payloads: list = []
-    namespace: dict = {"__name__": "__main__"}
-    recorder = Recorder(namespace, names, keys, setup_names(notebook), publish=payloads.append)
+
+    def start(publish):
+        namespace = {"__name__": "__main__"}
+        return namespace, Recorder(namespace, names, keys, setup_names(notebook), publish=publish)
+
+    namespace, recorder = start(payloads.append)
     sources = []
     for cell in notebook.cells:
         if cell.metadata.nbgrader.get("solution"):
-            sources += [solution, before_tests]
+            sources += [(solution, ""), (before_tests, "")]
         else:
-            sources.append(cell.source)
-    for source in sources:
-        recorder.pre_run_cell(SimpleNamespace(raw_cell=source))
-        try:
-            exec(source, namespace)  # noqa: S102 (the test's own code)
-        except Exception:
-            pass
-        recorder.post_run_cell()
+            sources.append((cell.source, cell.metadata.nbgrader["grade_id"]))
+    ran = []
+    for source, label in sources:
+        if label and label == dies_in:
+            namespace, recorder = start(lambda record: None)
+            for earlier in ran:
+                _run_recorded(recorder, namespace, earlier)
+            recorder.publish = payloads.append
+            continue
+        _run_recorded(recorder, namespace, source)
+        ran.append(source)
     return payloads
+
+
+def _run_recorded(recorder, namespace, source):
+    recorder.pre_run_cell(SimpleNamespace(raw_cell=source))
+    try:
+        exec(source, namespace)  # noqa: S102 (the test's own code)
+    except Exception:
+        pass
+    recorder.post_run_cell()
 
 
 def _verdicts(outcomes: list[CellOutcome]) -> dict[str, bool]:
@@ -342,6 +363,27 @@ def test_a_students_own_cell_does_not_change_the_tests_inputs():
     playing = "rng.normal(size=10)  # the student tries things out\nrng = None\nnp = None\n"
     outcomes = replay_notebook(notebook, _kernel_run(notebook, solution, playing))
     assert _verdicts(outcomes) == ALL_PASS
+
+
+def test_a_kernel_that_died_costs_only_the_cells_it_stopped():
+    notebook = _source_notebook()
+    notebook.cells[2] = _code("print(double(rng.normal(size=2)))", "example")
+    solution = SOLUTION.replace("### BEGIN SOLUTION", "").replace("### END SOLUTION", "")
+    for dies_in, lost in (("example", {}), ("test_hidden", {"test_hidden": False})):
+        payloads = _kernel_run(notebook, solution, dies_in=dies_in)
+        assert len({payload["kernel"] for payload in payloads}) == 2
+        outcomes = replay_notebook(notebook, payloads)
+        # After a restart the kernel drew from a fresh rng again: so does the replay.
+        assert _verdicts(outcomes) == {**ALL_PASS, **lost}, dies_in
+
+
+def test_cells_with_the_same_source_are_told_apart():
+    notebook = _source_notebook()
+    notebook.cells.append(_code(notebook.cells[3].source, "test_values_again", grade=True,
+                                points=1))
+    solution = SOLUTION.replace("### BEGIN SOLUTION", "").replace("### END SOLUTION", "")
+    outcomes = replay_notebook(notebook, _kernel_run(notebook, solution))
+    assert _verdicts(outcomes) == {**ALL_PASS, "test_values_again": True}
 
 
 def test_a_function_that_draws_from_the_tests_rng_is_told_why():
@@ -828,5 +870,7 @@ def test_faked_training_and_lying_settings_earn_nothing(tmp_path):
     solutions = solution_sources(course.unit)
     answers = {**solutions, "ex3_solution": solutions["ex3_solution"] + "\n\n" + _FAKE_TRAINING}
     course.submit("fake_training", fill_solutions(course.released(), answers))
-    course.autograde()
+    # One submission: the replay server's warm-up (three more trainings) would not pay off.
+    run_nbgrader(["autograde", course.unit, "--create", "--VerifyByReplay.warm_up=False"],
+                 course.grader)
     assert course.cell_scores("fake_training") == _expected(course.max_scores(), {"ex1", "ex2"})

@@ -66,8 +66,9 @@ class Recorder:
         The kernel's user namespace.
     names : iterable of str
         The graded names (the source notebook's solution cells define them).
-    cells : mapping of str to str
-        :func:`cell_key` of each locked cell's source to its label (its nbgrader ``grade_id``).
+    cells : mapping of str to list of str
+        :func:`cell_key` of each locked cell's source to its label (its nbgrader ``grade_id``);
+        to several labels, in order, when several cells have the same source.
     setup : iterable of str
         The names the set-up cells bind, put back before each locked cell.
     publish : callable, optional
@@ -76,11 +77,12 @@ class Recorder:
     """
 
     def __init__(self, namespace: MutableMapping[str, Any], names: Iterable[str],
-                 cells: Mapping[str, str], setup: Iterable[str] = (),
+                 cells: Mapping[str, list[str]], setup: Iterable[str] = (),
                  publish: Callable[[dict[str, Any]], None] | None = None) -> None:
         self.namespace = namespace
         self.names = list(names)
-        self.cells = dict(cells)
+        self.cells = {key: list(labels) for key, labels in cells.items()}
+        self.published: set[str] = set()
         self.setup = list(setup)
         self._kept: dict[str, Any] = {}
         self._states: dict[str, Any] = {}
@@ -98,7 +100,9 @@ class Recorder:
     def pre_run_cell(self, info: Any = None) -> None:
         """Before a cell: start recording if it is a locked cell, wrapping the graded names."""
         source = getattr(info, "raw_cell", None)
-        self.label = self.cells.get(cell_key(source)) if isinstance(source, str) else None
+        labels = self.cells.get(cell_key(source), []) if isinstance(source, str) else []
+        self.label = next((label for label in labels if label not in self.published),
+                          labels[-1] if labels else None)
         if self.label is None:
             return
         self._put_back()
@@ -111,6 +115,7 @@ class Recorder:
             return
         record = {"format": RECORD_FORMAT, "label": self.label, "kernel": self.kernel,
                   "state": self.state, "calls": self.calls}
+        self.published.add(self.label)
         self.label, self.calls = None, []
         self._keep()
         self.publish(record)
@@ -211,7 +216,7 @@ def _display(record: dict[str, Any]) -> None:
     publish_display_data({RECORD_MIME: record})
 
 
-def start_recording(names: Iterable[str], cells: Mapping[str, str],
+def start_recording(names: Iterable[str], cells: Mapping[str, list[str]],
                     setup: Iterable[str] = ()) -> None:
     """Record the graded functions' calls in every later locked cell of this IPython kernel.
 
@@ -219,8 +224,8 @@ def start_recording(names: Iterable[str], cells: Mapping[str, str],
     ----------
     names : iterable of str
         The graded names.
-    cells : mapping of str to str
-        :func:`cell_key` of each locked cell's source to its label.
+    cells : mapping of str to list of str
+        :func:`cell_key` of each locked cell's source to its labels.
     setup : iterable of str
         The names the set-up cells bind.
     """

@@ -294,16 +294,20 @@ class ReplayServer:
             process.stdout.close()
 
 
-_shared: ReplayServer | None = None
+_shared: tuple[int, ReplayServer] | None = None
 
 
 def shared_server() -> ReplayServer:
-    """The replay server of this process, started on first use and stopped at exit."""
+    """The replay server of this process, started on first use and stopped at exit.
+
+    A process forked from one that had a server (a grading worker) starts its own: the pipes
+    of its parent's server are not its to use.
+    """
     global _shared
-    if _shared is None:
-        _shared = ReplayServer()
-        atexit.register(_shared.close)
-    return _shared
+    if _shared is None or _shared[0] != os.getpid():
+        _shared = (os.getpid(), ReplayServer())
+        atexit.register(_shared[1].close)
+    return _shared[1]
 
 
 if __name__ == "__main__":

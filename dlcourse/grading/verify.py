@@ -100,11 +100,11 @@ class RecordCalls(NbGraderPreprocessor):
         """Insert the recorder cell."""
         source = _read(source_notebook(self, resources))
         labels = {cell.label for cell in replayed_cells(source)}
-        cells = {}
+        cells: dict[str, list[str]] = {}
         for cell in nb.cells:
             grade_id = _nbgrader(cell).get("grade_id")
             if cell.cell_type == "code" and grade_id in labels:
-                cells[cell_key(cell.source)] = grade_id
+                cells.setdefault(cell_key(cell.source), []).append(grade_id)
         code = ("# Inserted by the course's grader, removed after grading: it records what "
                 "your functions return.\n"
                 "__import__('dlcourse.grading.replay_record', fromlist=['start_recording'])"
