@@ -487,6 +487,22 @@ def test_with_replay_wraps_whatever_executes():
         with_replay([SaveAutoGrades])
 
 
+def test_the_recorder_never_breaks_a_call():
+    class Stubborn(int):
+        def __int__(self):
+            raise RuntimeError("no")
+
+    records: list = []
+    namespace = {"f": lambda x: x}
+    recorder = Recorder(namespace, ["f"], {cell_key("f(x)"): ["test"]}, publish=records.append)
+    recorder.pre_run_cell(SimpleNamespace(raw_cell="f(x)"))
+    value = Stubborn(3)
+    assert namespace["f"](value) is value
+    recorder.post_run_cell()
+    (call,) = records[0]["calls"]
+    assert call["result"] == {"unsupported": "Stubborn (RuntimeError)"}
+
+
 def test_records_and_the_recorder_cell_are_taken_out():
     notebook = _source_notebook()
     notebook.cells.insert(0, nbformat.v4.new_code_cell("recorder", metadata={

@@ -143,7 +143,7 @@ class Recorder:
         if callable(value):
             self.namespace[name] = self._wrap(name, value)
             return {"kind": "function"}
-        return {"kind": "value", "value": encode(value, functions=self.wrappers)}
+        return {"kind": "value", "value": self._encode(value)}
 
     def _wrap(self, name: str, function: Callable[..., Any]) -> Callable[..., Any]:
         recorder = self
@@ -167,8 +167,8 @@ class Recorder:
 
     def _call(self, name: str, function: Callable[..., Any], args: tuple,
               kwargs: dict[str, Any]) -> Any:
-        given = [encode(arg, functions=self.wrappers, summarize=True) for arg in args]
-        given_kw = {key: encode(value, functions=self.wrappers, summarize=True)
+        given = [self._encode(arg, summarize=True) for arg in args]
+        given_kw = {key: self._encode(value, summarize=True)
                     for key, value in kwargs.items()}
         call: dict[str, Any] = {"name": name, "args": given, "kwargs": given_kw}
         self.calls.append(call)
@@ -178,19 +178,26 @@ class Recorder:
             call["raised"] = {"type": type(error).__name__, "message": _message(error)}
             self._changes(call, args, kwargs)
             raise
-        call["result"] = encode(result, functions=self.wrappers)
+        call["result"] = self._encode(result)
         self._changes(call, args, kwargs)
         return result
+
+    def _encode(self, value: Any, summarize: bool = False) -> Any:
+        """Encode ``value``; an object that fails to encode (its own code raised) is unsupported."""
+        try:
+            return encode(value, functions=self.wrappers, summarize=summarize)
+        except Exception as error:
+            return {"unsupported": f"{type(value).__name__} ({type(error).__name__})"}
 
     def _changes(self, call: dict[str, Any], args: tuple, kwargs: dict[str, Any]) -> None:
         """Record the arguments that the call changed in place, in full."""
         changed: dict[str, dict[str, Any]] = {"args": {}, "kwargs": {}}
         for index, arg in enumerate(args):
-            if encode(arg, functions=self.wrappers, summarize=True) != call["args"][index]:
-                changed["args"][str(index)] = encode(arg, functions=self.wrappers)
+            if self._encode(arg, summarize=True) != call["args"][index]:
+                changed["args"][str(index)] = self._encode(arg)
         for key, value in kwargs.items():
-            if encode(value, functions=self.wrappers, summarize=True) != call["kwargs"][key]:
-                changed["kwargs"][key] = encode(value, functions=self.wrappers)
+            if self._encode(value, summarize=True) != call["kwargs"][key]:
+                changed["kwargs"][key] = self._encode(value)
         if changed["args"] or changed["kwargs"]:
             call["after"] = changed
 
