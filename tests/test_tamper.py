@@ -104,6 +104,18 @@ class _Impostor:
         return np.zeros(41)
 
 
+def test_tensors_come_back_as_fresh_tensors():
+    import torch
+
+    weights = {"w": torch.arange(6.0).reshape(2, 3).requires_grad_(), "mask": torch.tensor([True])}
+    back = _round_trip(weights)
+    assert torch.equal(back["w"], weights["w"].detach()) and back["w"].requires_grad
+    assert back["w"].dtype == torch.float32 and back["mask"].dtype == torch.bool
+    big = torch.zeros(300, 300)
+    assert "ndsummary" in encode(big, summarize=True)
+    assert same(encode(big, summarize=True), encode(big.clone(), summarize=True))
+
+
 def test_lying_objects_become_their_plain_data_or_nothing():
     lying = np.zeros(3).view(_LyingArray)
     back = _round_trip(lying)

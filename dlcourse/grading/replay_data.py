@@ -189,6 +189,8 @@ def _encode_container(value: Any, kind: type, functions: Mapping[int, str], summ
         dtype = str(tensor.dtype).replace("torch.", "")
         if dtype not in _TORCH_DTYPES:
             return {"unsupported": f"torch tensor of dtype {dtype}"}
+        if summarize and tensor.numel() > SUMMARY_THRESHOLD:
+            return {"ndsummary": _summary(tensor.numpy())}
         payload = _array_payload(tensor.numpy())
         payload["dtype"] = dtype
         payload["requires_grad"] = bool(value.requires_grad)
