@@ -9,7 +9,10 @@ weighted by the inverse of their frequency) predicts the class.
 - :func:`feature_tables` computes both descriptions of a set of images;
 - :func:`ecotaxa_forest` is the forest with EcoTaxa's settings (:data:`FOREST_SETTINGS`);
 - :func:`ecotaxa_pipeline` chains the PCA of the deep columns and the forest, so that the PCA
-  is fitted on the training images only.
+  is fitted on the training images only;
+- :func:`ecotaxa_features` and :func:`ecotaxa_classify` do the same on arrays, step by step
+  (the course's answers to unit 08's exercise);
+- :func:`plankton_tables` computes the exercise's two splits once per process.
 
 Examples
 --------
@@ -22,6 +25,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -37,9 +41,12 @@ __all__ = [
     "FOREST_SETTINGS",
     "PCA_COMPONENTS",
     "FeatureTables",
+    "ecotaxa_classify",
+    "ecotaxa_features",
     "ecotaxa_forest",
     "ecotaxa_pipeline",
     "feature_tables",
+    "plankton_tables",
 ]
 
 #: The Random Forest's settings in EcoTaxa.
@@ -206,3 +213,103 @@ def ecotaxa_pipeline(n_native: int, n_components: int = PCA_COMPONENTS, seed: in
                       slice(n_native, None)))
     return Pipeline([("features", ColumnTransformer(parts)),
                      ("forest", ecotaxa_forest(seed, n_jobs, **forest_settings))])
+
+
+def _as_table(X, name: str) -> np.ndarray:
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2:
+        raise ValueError(f"{name} must have shape (n_images, n_columns), got {X.shape}")
+    return X
+
+
+def ecotaxa_features(X_train, X_new, n_native: int,
+                     n_components: int = PCA_COMPONENTS) -> np.ndarray:
+    """The features EcoTaxa's forest sees: native columns, then a PCA of the deep ones.
+
+    Parameters
+    ----------
+    X_train : array of shape (n, n_native + n_deep)
+        The training images' columns, native first: the PCA is fitted on their deep columns.
+    X_new : array of shape (m, n_native + n_deep)
+        The images to describe (the training images themselves, or new ones).
+    n_native : int
+        How many of the first columns are native descriptors.
+    n_components : int
+        Principal components kept.
+
+    Returns
+    -------
+    ndarray of shape (m, n_native + n_components)
+        ``X_new``'s native columns unchanged, then its deep columns projected on the principal
+        components of the training images' deep columns.
+
+    Examples
+    --------
+    >>> X = np.array([[1.0, 0.0, 0.0], [2.0, 1.0, 1.0], [3.0, 2.0, 2.0]])
+    >>> np.round(ecotaxa_features(X, X, n_native=1, n_components=1), 6).tolist()
+    [[1.0, -1.414214], [2.0, 0.0], [3.0, 1.414214]]
+    """
+    X_train, X_new = _as_table(X_train, "X_train"), _as_table(X_new, "X_new")
+    if X_new.shape[1] != X_train.shape[1]:
+        raise ValueError(f"X_new has {X_new.shape[1]} columns, X_train {X_train.shape[1]}")
+    pca = PCA(n_components=n_components).fit(X_train[:, n_native:])
+    return np.hstack([X_new[:, :n_native], pca.transform(X_new[:, n_native:])])
+
+
+def ecotaxa_classify(X_train, y_train, X_new, n_native: int,
+                     n_components: int = PCA_COMPONENTS,
+                     n_trees: int = FOREST_SETTINGS["n_estimators"],
+                     seed: int | None = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Fit EcoTaxa's forest on :func:`ecotaxa_features` of the training images; classify new ones.
+
+    Parameters
+    ----------
+    X_train : array of shape (n, n_native + n_deep)
+    y_train : array of shape (n,)
+    X_new : array of shape (m, n_native + n_deep)
+    n_native, n_components : int
+        As in :func:`ecotaxa_features`.
+    n_trees : int
+        Trees of the forest (EcoTaxa: 300).
+    seed : int, optional
+        The forest's ``random_state``.
+
+    Returns
+    -------
+    labels : ndarray of shape (m,)
+        The predicted class of every new image.
+    probabilities : ndarray of shape (m, n_classes)
+        The forest's probabilities (shares of votes), one column per class of ``y_train``.
+    """
+    train_features = ecotaxa_features(X_train, X_train, n_native, n_components)
+    new_features = ecotaxa_features(X_train, X_new, n_native, n_components)
+    forest = ecotaxa_forest(seed, n_estimators=n_trees).fit(train_features, np.asarray(y_train))
+    return forest.predict(new_features), forest.predict_proba(new_features)
+
+
+@functools.lru_cache(maxsize=4)
+def plankton_tables(train_size: int | None = None, test_size: int | None = None,
+                    device: str | None = None) -> tuple[FeatureTables, FeatureTables]:
+    """Feature tables of the ``train`` and ``test`` splits, computed once per process.
+
+    The first call draws the images, measures their native descriptors and extracts their deep
+    features with the shipped extractor (seconds); later calls with the same arguments return
+    the same tables at once. Nothing is written to disk. Use :meth:`FeatureTables.table`, which
+    returns a fresh array, rather than changing the tables in place.
+
+    Parameters
+    ----------
+    train_size, test_size : int, optional
+        Images of each split (their own sizes by default: 3,000 and 1,000).
+    device : str, optional
+        Where the extractor runs (None: CUDA, then MPS, then the CPU).
+
+    Returns
+    -------
+    train, test : FeatureTables
+    """
+    from dlcourse.data.plankton import load_extractor, load_split
+
+    extractor = load_extractor(device=device)
+    return (feature_tables(load_split("train", n=train_size), extractor, "train", device),
+            feature_tables(load_split("test", n=test_size), extractor, "test", device))

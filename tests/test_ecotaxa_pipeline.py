@@ -1,5 +1,5 @@
 """The EcoTaxa pipeline's pieces: scores for imbalanced classes, calibration, importances, the
-PCA + Random Forest model, and their figures, on small hand-made data (no extractor needed)."""
+PCA + Random Forest model and its step-by-step twin, the plankton tables, and the figures."""
 
 from __future__ import annotations
 
@@ -10,11 +10,15 @@ import pytest
 from sklearn.decomposition import PCA
 from sklearn.ensemble import RandomForestClassifier
 
+from dlcourse.data.plankton import CLASS_NAMES, DESCRIPTOR_COLUMNS, load_split
 from dlcourse.ecotaxa_pipeline import (
     FOREST_SETTINGS,
     FeatureTables,
+    ecotaxa_classify,
+    ecotaxa_features,
     ecotaxa_forest,
     ecotaxa_pipeline,
+    plankton_tables,
 )
 from dlcourse.importance import impurity_importance_groups, permutation_importance_groups
 from dlcourse.metrics import (
@@ -202,3 +206,28 @@ def test_figures_are_labelled_and_draw_what_they_are_given():
     with pytest.raises(ValueError, match="same classes"):
         plot_class_scores(axes[0], {"a": report_a, "b": report_b.iloc[:2]})
     plt.close(fig)
+
+
+def test_step_by_step_features_and_classifier_equal_the_pipeline():
+    X, y = _toy(n=150, n_native=4, n_deep=60)
+    model = ecotaxa_pipeline(4, seed=2).fit(X[:120], y[:120])
+    np.testing.assert_allclose(ecotaxa_features(X[:120], X[120:], 4), model[:-1].transform(X[120:]),
+                               atol=1e-12)
+    labels, probabilities = ecotaxa_classify(X[:120], y[:120], X[120:], 4, seed=2)
+    np.testing.assert_array_equal(labels, model.predict(X[120:]))
+    np.testing.assert_array_equal(probabilities, model.predict_proba(X[120:]))
+    small = ecotaxa_classify(X[:120], y[:120], X[120:], 4, n_components=3, n_trees=7, seed=2)[1]
+    assert small.shape == (30, 3) and not np.array_equal(small, probabilities)
+    with pytest.raises(ValueError, match="X_new has 5 columns"):
+        ecotaxa_features(X, X[:, :5], 2)
+
+
+def test_plankton_tables_are_computed_once_per_process():
+    train, test = plankton_tables(train_size=24, test_size=16, device="cpu")
+    assert (len(train), len(test)) == (24, 16)
+    assert train.n_native == len(DESCRIPTOR_COLUMNS) and train.deep.shape == (24, 192)
+    assert train.class_names == CLASS_NAMES and (train.name, test.name) == ("train", "test")
+    np.testing.assert_array_equal(train.labels, load_split("train", n=24).labels)
+    again = plankton_tables(train_size=24, test_size=16, device="cpu")
+    assert again[0] is train and again[1] is test, "the second call reuses the tables"
+    assert train.table() is not train.table(), "table() gives a fresh array each time"
