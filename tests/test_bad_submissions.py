@@ -211,19 +211,24 @@ def _digest(folder) -> dict[str, str]:
     return digests
 
 
-#: student -> (a phrase of its report line, what it earns: "all" or "none")
+#: bad input -> (the student who has it, a phrase of its report line). Two bad inputs share
+#: a submission where they do not interfere, to grade fewer notebooks.
 BAD = {
-    "corrupt_json": ("the file is not valid JSON", "none"),
-    "trailing_garbage": ("stray characters", "all"),
-    "renamed": ("saved as '01-perceptron (1).ipynb'", "all"),
-    "missing_notebook": ("no notebook in the folder (found: 'notes.txt')", "none"),
-    "too_large": ("over the 1.0 MB limit", "none"),
-    "unknown_kernel": ("asks for kernel 'julia-1.9'", "all"),
-    "latin1": ("not UTF-8 (byte 0x", "all"),
-    "duplicated_ids": ("share an id with an earlier cell", "all"),
-    "missing_ids": ("have no id", "all"),
-    "other_assignment": ("from another assignment", "none"),
+    "corrupt_json": ("corrupt_json", "the file is not valid JSON"),
+    "trailing_garbage": ("garbage_no_ids", "stray characters"),
+    "missing_ids": ("garbage_no_ids", "have no id"),
+    "renamed": ("renamed_duplicated_ids", "saved as '01-perceptron (1).ipynb'"),
+    "duplicated_ids": ("renamed_duplicated_ids", "share an id with an earlier cell"),
+    "missing_notebook": ("missing_notebook", "no notebook in the folder (found: 'notes.txt')"),
+    "too_large": ("too_large", "over the 1.0 MB limit"),
+    "unknown_kernel": ("latin1_julia", "asks for kernel 'julia-1.9'"),
+    "latin1": ("latin1_julia", "not UTF-8 (byte 0x"),
+    "other_assignment": ("other_assignment", "from another assignment"),
 }
+#: student -> what the submission earns: every point, or none.
+EARNS = {"corrupt_json": "none", "garbage_no_ids": "all", "renamed_duplicated_ids": "all",
+         "missing_notebook": "none", "too_large": "none", "latin1_julia": "all",
+         "other_assignment": "none"}
 
 
 def _make_bad_class(course) -> None:
@@ -231,8 +236,15 @@ def _make_bad_class(course) -> None:
     text = nbformat.writes(solved)
     course.submit("good", solved)
     course.submit("corrupt_json", text[: len(text) // 2].encode())
-    course.submit("trailing_garbage", (text + "\n}garbage").encode())
-    course.submit("renamed", solved, name=f"{UNIT} (1).ipynb")
+    raw = json.loads(text)
+    for cell in raw["cells"]:
+        del cell["id"]
+    course.submit("garbage_no_ids", (json.dumps(raw) + "\n}garbage").encode())
+    raw = json.loads(text)
+    for cell in raw["cells"][:3]:
+        cell["id"] = "same-id"
+    course.submit("renamed_duplicated_ids", json.dumps(raw).encode(),
+                  name=f"{UNIT} (1).ipynb")
     folder = course.grader / "submitted" / "missing_notebook" / UNIT
     folder.mkdir(parents=True)
     (folder / "notes.txt").write_text("I could not finish")
@@ -240,21 +252,11 @@ def _make_bad_class(course) -> None:
     big.cells.append(nbformat.v4.new_code_cell("print('x')", outputs=[
         nbformat.v4.new_output("stream", text="x" * 1_200_000)]))
     course.submit("too_large", big)
-    kernel = nbformat.from_dict(solved)
-    kernel.metadata.kernelspec = {"name": "julia-1.9", "display_name": "Julia",
-                                  "language": "julia"}
-    course.submit("unknown_kernel", kernel)
     latin = nbformat.from_dict(solved)
+    latin.metadata.kernelspec = {"name": "julia-1.9", "display_name": "Julia",
+                                 "language": "julia"}
     latin.cells.insert(0, nbformat.v4.new_markdown_cell("Réponse de l'élève"))
-    course.submit("latin1", nbformat.writes(latin).encode("cp1252", errors="replace"))
-    raw = json.loads(text)
-    for cell in raw["cells"][:3]:
-        cell["id"] = "same-id"
-    course.submit("duplicated_ids", json.dumps(raw).encode())
-    raw = json.loads(text)
-    for cell in raw["cells"]:
-        del cell["id"]
-    course.submit("missing_ids", json.dumps(raw).encode())
+    course.submit("latin1_julia", nbformat.writes(latin).encode("cp1252", errors="replace"))
     course.submit("other_assignment", nbformat.read(
         course.root / "exercises" / OTHER / f"{OTHER}.ipynb", as_version=4))
     too_new = nbformat.from_dict(solved)
@@ -272,24 +274,34 @@ def _course_grade(course, *args: str) -> subprocess.CompletedProcess:
 
 
 #: Graded a second time, to compare.
-TWICE = ("corrupt_json", "duplicated_ids", "latin1", "missing_notebook", "other_assignment")
+TWICE = ("corrupt_json", "latin1_julia", "missing_notebook", "other_assignment",
+         "renamed_duplicated_ids")
 
 
 @pytest.fixture(scope="module")
 def bad_class(tmp_path_factory):
-    """The class graded, then part of it again: course, runs, scores, digests before, after."""
+    """The class graded; then part of it again, with a submission that never ends.
+
+    The second run has a 20 s limit per submission: the never-ending one is stopped while
+    the other worker grades the rest.
+    """
     course = generated_course(tmp_path_factory, "bad-class")
     _make_bad_class(course)
+    first_students = [*EARNS, "good", "schema_too_new"]
+    solved = fill_solutions(course.released(), {**solution_sources(UNIT), "ex1_solution":
+                                                "import time\ntime.sleep(10_000)\n"})
+    course.submit("hangs", solved)
     before = _digest(course.grader / "submitted")
-    first = _course_grade(course)
-    first_scores = {s: course.cell_scores(s) for s in [*BAD, "good", "schema_too_new"]}
+    first = _course_grade(course, "--student", *first_students)
+    first_scores = {s: course.cell_scores(s) for s in first_students}
     first_report = json.loads((course.grader / "reports" / f"{UNIT}.json").read_text())
     first_page = (course.grader / "reports" / f"{UNIT}.html").read_text()
-    second = _course_grade(course, "--student", *TWICE)
+    second = _course_grade(course, "--student", "hangs", *TWICE, "--timeout", "20")
     after = _digest(course.grader / "submitted")
+    second_report = json.loads((course.grader / "reports" / f"{UNIT}.json").read_text())
     return {"course": course, "first": first, "second": second, "before": before,
             "after": after, "first_scores": first_scores, "report": first_report,
-            "page": first_page}
+            "page": first_page, "second_report": second_report}
 
 
 def _class(test):
@@ -304,15 +316,16 @@ def _by_student(report) -> dict[str, dict]:
 
 @_class
 def test_course_grade_reports_problems_with_exit_status_1(bad_class):
-    for run, count in ((bad_class["first"], 12), (bad_class["second"], len(TWICE))):
+    for run, count in ((bad_class["first"], len(EARNS) + 2),
+                       (bad_class["second"], len(TWICE) + 1)):
         assert run.returncode == 1, run.stderr[-3000:]
         assert f"Graded {UNIT}: {count} submission(s)" in run.stdout
 
 
 @_class
-@pytest.mark.parametrize("student", sorted(BAD))
-def test_each_bad_input_has_one_clear_line(bad_class, student):
-    phrase, _ = BAD[student]
+@pytest.mark.parametrize("kind", sorted(BAD))
+def test_each_bad_input_has_one_clear_line(bad_class, kind):
+    student, phrase = BAD[kind]
     entry = _by_student(bad_class["report"])[student]
     matching = [line for line in entry["problems"] if phrase in line]
     assert len(matching) == 1, entry["problems"]
@@ -321,13 +334,13 @@ def test_each_bad_input_has_one_clear_line(bad_class, student):
 
 
 @_class
-@pytest.mark.parametrize("student", sorted(BAD))
+@pytest.mark.parametrize("student", sorted(EARNS))
 def test_each_bad_input_is_graded_as_far_as_it_can_be(bad_class, student):
     course = bad_class["course"]
     scores = bad_class["first_scores"][student]
     maximum = course.max_scores()
     assert set(scores) == set(maximum), "every test cell has a grade"
-    expected = maximum if BAD[student][1] == "all" else dict.fromkeys(maximum, 0.0)
+    expected = maximum if EARNS[student] == "all" else dict.fromkeys(maximum, 0.0)
     assert scores == expected
 
 
@@ -370,27 +383,14 @@ def test_the_html_report_lists_every_problem(bad_class):
             assert html.escape(line) in page, (student, line)
 
 
-@pytest.fixture(scope="module")
-def hung(bad_class):
-    """A submission that never ends, graded alone with a 10 s limit, after the class."""
-    course = bad_class["course"]
-    solved = fill_solutions(course.released(), {**solution_sources(UNIT), "ex1_solution":
-                                                "import time\ntime.sleep(10_000)\n"})
-    course.submit("hangs", solved)
-    others = {s: course.cell_scores(s) for s in bad_class["first_scores"]}
-    run = _course_grade(course, "--student", "hangs", "--timeout", "10", "--workers", "1")
-    report = json.loads((course.grader / "reports" / f"{UNIT}.json").read_text())
-    return {"course": course, "run": run, "report": report, "others": others}
-
-
 @_class
-def test_a_submission_past_the_time_limit_is_stopped_and_scores_nothing(hung):
-    course = hung["course"]
-    assert hung["run"].returncode == 1, hung["run"].stderr[-3000:]
-    entry = _by_student(hung["report"])["hangs"]
+def test_a_submission_past_the_time_limit_is_stopped_and_scores_nothing(bad_class):
+    course = bad_class["course"]
+    entry = _by_student(bad_class["second_report"])["hangs"]
     assert entry["status"] == "timed out"
-    assert entry["incidents"] == ["timed out: still running after 10 s: stopped (worker and "
+    assert entry["incidents"] == ["timed out: still running after 20 s: stopped (worker and "
                                   "kernel killed)"]
-    assert "hangs: timed out: still running after 10 s" in hung["run"].stdout
+    assert "hangs: timed out: still running after 20 s" in bad_class["second"].stdout
     assert course.cell_scores("hangs") == dict.fromkeys(course.max_scores(), 0.0)
-    assert {s: course.cell_scores(s) for s in hung["others"]} == hung["others"]
+    others = _by_student(bad_class["second_report"])
+    assert all(others[student]["status"] != "timed out" for student in TWICE)

@@ -93,7 +93,7 @@ def graded(tmp_path_factory):
     parallel = GradingCourse(tmp_path_factory.mktemp("parallel") / "course", UNIT)
     shutil.copytree(sequential.root, parallel.root)
     run_nbgrader(["autograde", UNIT], sequential.grader)
-    run = _course("grade", UNIT, "--workers", "2", cwd=parallel.grader)
+    run = _course("grade", UNIT, "--workers", "2", "--feedback", cwd=parallel.grader)
     return {"sequential": sequential, "parallel": parallel, "run": run}
 
 
@@ -180,8 +180,12 @@ def _visible_text(page: str) -> str:
 
 def test_feedback_shows_results_and_messages_never_hidden_test_code(graded):
     course = graded["parallel"]
-    run = _course("feedback", UNIT, cwd=course.grader)
+    assert f"Feedback: {len(STUDENTS)} file(s)" in graded["run"].stdout
+    page = course.grader / "feedback" / "broken" / UNIT / f"{UNIT}.html"
+    page.unlink()
+    run = _course("feedback", UNIT, "--student", "broken", cwd=course.grader)
     assert run.returncode == 0, run.stderr[-3000:]
+    assert run.stdout.strip() == f"wrote {page}"
     hidden = _hidden_test_lines()
     for student in STUDENTS:
         page = (course.grader / "feedback" / student / UNIT / f"{UNIT}.html").read_text()

@@ -95,8 +95,9 @@ def run(args: argparse.Namespace) -> int:
         print("Graded WITHOUT the sandbox (--unsafe).")
     if args.feedback:
         graded = [sub.student for sub in result.submissions if sub.status != "not graded"]
-        try:
-            written = generate_feedback(args.unit, grader_dir, graded)
+        try:  # one nbgrader run for the whole class, one per student for a selection
+            written = generate_feedback(args.unit, grader_dir,
+                                        None if args.student is None else graded)
         except RuntimeError as error:
             print(f"error: feedback: {error}", file=sys.stderr)
             return 2

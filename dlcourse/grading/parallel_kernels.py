@@ -22,13 +22,15 @@ kernel is started on time, exactly as configured. Cells are timed either way.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from jupyter_core.utils import run_sync
+from jupyter_core.utils import ensure_event_loop, run_sync
 from nbclient import NotebookClient
+from nbclient.util import ensure_async
 
 __all__ = ["KernelPool", "KernelSpec", "can_start_early"]
 
@@ -36,6 +38,18 @@ _MAKE_AND_START = ("create_kernel_manager", "async_start_new_kernel", "start_new
                    "async_start_new_kernel_client", "start_new_kernel_client")
 _STOP = ("_async_cleanup_kernel", "_cleanup_kernel", "setup_kernel")
 _HISTORY_ARGUMENT = "--HistoryManager.hist_file"
+
+
+async def _connect(km: Any, timeout: float) -> Any | None:
+    """A client of ``km``'s kernel, connected and ready as nbclient makes it; None on failure."""
+    kc = km.client()
+    try:
+        await ensure_async(kc.start_channels())
+        await kc.wait_for_ready(timeout=timeout)
+    except Exception:  # the notebook then connects on its own, and reports any error
+        kc.stop_channels()
+        return None
+    return kc
 
 
 def _label(cell: Any, index: int) -> str:
@@ -86,7 +100,8 @@ class KernelPool:
 
     def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled
-        self._ready: tuple[KernelSpec, Any] | None = None
+        self._ready: tuple[KernelSpec, Any, asyncio.Task] | None = None
+        self._adopted: tuple[Any, asyncio.Task] | None = None
         self._retiring: list[tuple[Any, float]] = []
         #: Seconds the current notebook waited for its kernel to be ready.
         self.kernel_wait_seconds = 0.0
@@ -110,19 +125,24 @@ class KernelPool:
             Receives ``(cell name, seconds)`` for every cell the preprocessor executes.
         """
         self.adopted = False
+        if self.enabled and can_start_early(preprocessor):
+            self._hook(preprocessor, next_cwd)
         self._time_cells(preprocessor, cell_times)
-        if not (self.enabled and can_start_early(preprocessor)):
-            return
+
+    def _hook(self, preprocessor: Any, next_cwd: Callable[[], str | None] | None) -> None:
+        """Make ``preprocessor`` adopt a kernel started ahead, and start the next one."""
 
         def create_kernel_manager():
             cwd = preprocessor.resources.get("metadata", {}).get("path") or None
             spec = KernelSpec.for_preprocessor(preprocessor, cwd)
             if spec.kernel_name:
                 preprocessor.kernel_name = spec.kernel_name
-            km = self._take(spec)
-            if km is None:
+            taken = self._take(spec)
+            if taken is None:
                 km = NotebookClient.create_kernel_manager(preprocessor)
             else:
+                km, connecting = taken
+                self._adopted = (km, connecting)
                 self.adopted = True
             preprocessor.km = km
             folder = next_cwd() if next_cwd is not None else None
@@ -135,8 +155,20 @@ class KernelPool:
                 return  # adopted: already started
             await NotebookClient.async_start_new_kernel(preprocessor, **kwargs)
 
+        async def async_start_new_kernel_client():
+            adopted, self._adopted = self._adopted, None
+            if adopted is not None and adopted[0] is preprocessor.km:
+                kc = await adopted[1]
+                if kc is not None:
+                    preprocessor.kc = kc
+                    kc.allow_stdin = False
+                    return kc
+            return await NotebookClient.async_start_new_kernel_client(preprocessor)
+
         preprocessor.create_kernel_manager = create_kernel_manager
         preprocessor.async_start_new_kernel = async_start_new_kernel
+        preprocessor.async_start_new_kernel_client = async_start_new_kernel_client
+        preprocessor.start_new_kernel_client = run_sync(async_start_new_kernel_client)
         if _inherits(preprocessor, _STOP):
             def cleanup_kernel():
                 km, kc = preprocessor.km, preprocessor.kc
@@ -188,21 +220,25 @@ class KernelPool:
 
     # ------------------------------------------------------------------ pool
 
-    def _take(self, spec: KernelSpec) -> Any | None:
-        """Return the ready kernel's manager if it was launched for ``spec``, else ``None``."""
+    def _take(self, spec: KernelSpec) -> tuple[Any, asyncio.Task] | None:
+        """The ready kernel (manager, client being connected) if launched for ``spec``."""
         if self._ready is None:
             return None
-        ready_spec, km = self._ready
+        ready_spec, km, connecting = self._ready
         self._ready = None
         if ready_spec == spec and run_sync(km.is_alive)():
-            return km
-        self._retire(km, None)
+            return km, connecting
+        self._drop(km, connecting)
         return None
 
     def _launch(self, preprocessor: Any, spec: KernelSpec) -> None:
-        """Launch a kernel for ``spec`` as nbclient would (it starts up in the background)."""
+        """Launch a kernel for ``spec`` as nbclient would (it starts up in the background).
+
+        Its client connects and waits for it to be ready (nbclient's ``wait_for_ready``) in a
+        task of the worker's event loop, which runs while the current notebook's cells do.
+        """
         if self._ready is not None:
-            self._retire(self._ready[1], None)
+            self._drop(*self._ready[1:])
             self._ready = None
         if spec.kernel_name:
             km = spec.manager_class(kernel_name=spec.kernel_name, config=preprocessor.config)
@@ -216,7 +252,18 @@ class KernelPool:
             run_sync(km.start_kernel)(extra_arguments=extra, **kwargs)
         except Exception:  # the notebook will start its own kernel, and report any error
             return
-        self._ready = (spec, km)
+        connecting = ensure_event_loop().create_task(
+            _connect(km, preprocessor.startup_timeout))
+        self._ready = (spec, km, connecting)
+
+    def _drop(self, km: Any, connecting: asyncio.Task) -> None:
+        """Retire a kernel started ahead that no notebook will use."""
+        kc = None
+        if connecting.done() and not connecting.cancelled():
+            kc = connecting.result()
+        else:
+            connecting.cancel()
+        self._retire(km, kc)
 
     def _retire(self, km: Any, kc: Any | None) -> None:
         """Ask a kernel to shut down (as nbclient does) without waiting for it to exit."""
@@ -262,8 +309,9 @@ class KernelPool:
     def close(self) -> None:
         """Stop every kernel of the pool; the ready one, never used, is killed at once."""
         if self._ready is not None:
-            km = self._ready[1]
+            _, km, connecting = self._ready
             self._ready = None
+            connecting.cancel()
             try:
                 run_sync(km.shutdown_kernel)(now=True)
             except Exception:  # already gone

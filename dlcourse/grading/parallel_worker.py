@@ -294,7 +294,10 @@ class SubmissionGrader:
         source = Path(coursedir.format_path(coursedir.source_directory, ".", "."))
         for path in sorted(source.glob("*/*.ipynb")):
             if path.parent.name not in known and path.stem == path.parent.name:
-                self.others.append(AssignmentCells.from_notebook(path))
+                try:  # a source notebook being written must not stop grading
+                    self.others.append(AssignmentCells.from_notebook(path))
+                except (OSError, ValueError):
+                    pass
         self.source_has_files = any(
             path.suffix != ".ipynb" for path in submission_files(source / settings.unit))
         self._check_sandbox()
