@@ -241,7 +241,7 @@ class SubmissionGrader:
         from nbgrader.api import Gradebook, MissingEntry
         from nbgrader.apps import AutogradeApp
 
-        from dlcourse.grading.parallel_gradebook import copy_gradebook
+        from dlcourse.grading.parallel_gradebook import copy_gradebook, sqlite_path
         from dlcourse.grading.parallel_kernels import KernelPool
         from dlcourse.grading.parallel_tuning import (
             cache_schema_checks,
@@ -273,6 +273,9 @@ class SubmissionGrader:
         self.course_db = coursedir.db_url
         self.submitted = Path(coursedir.format_path(coursedir.submitted_directory, ".", "."))
         self.autograded = Path(coursedir.format_path(coursedir.autograded_directory, ".", "."))
+        if not sqlite_path(self.course_db).is_file():
+            raise LookupError(f"no gradebook at {sqlite_path(self.course_db)}: run `nbgrader "
+                              f"generate_assignment {settings.unit}` in grader/ first")
         with Gradebook(self.course_db, coursedir.course_id) as gradebook:
             try:
                 self.cells = _assignment_cells(gradebook, settings.unit)
