@@ -20,9 +20,11 @@ from dlcourse.nn.conv import (
     SEED_IMAGE,
     SEED_KERNEL,
     blob_kernel,
+    cnn_weights,
     conv2d,
     conv_output_size,
     count_parameters,
+    describe_layer,
     gaussian_kernel,
     layer_outputs,
     layer_shapes,
@@ -206,7 +208,7 @@ def test_layer_outputs_keep_every_layer_and_restore_the_mode():
     model.train()
     image = np.random.default_rng(0).random((32, 32)).astype(np.float32)
     outputs = layer_outputs(model, image)
-    assert len(outputs) == len(model) and outputs[0][0].startswith("Conv2d(1, 8")
+    assert len(outputs) == len(model) and outputs[0][0].startswith("Conv2d(1 -> 8")
     assert model.training, "the model's mode is restored"
     with torch.no_grad():
         np.testing.assert_allclose(outputs[-1][1].numpy(), model(torch.tensor(image)[None, None]))
@@ -346,3 +348,44 @@ def test_plankton_examples_one_image_per_class():
     assert all(image.shape == (32, 32) for image in images.values())
     with pytest.raises(ValueError, match="unknown plankton class"):
         plankton_examples(("jellyfish",))
+
+
+def test_small_cnn_with_a_seed_is_reproducible_and_leaves_the_global_state():
+    torch.manual_seed(123)
+    before = torch.rand(3)
+    torch.manual_seed(123)
+    first, second = small_cnn(seed=5), small_cnn(seed=5)
+    after = torch.rand(3)
+    np.testing.assert_array_equal(before, after)
+    for a, b in zip(first.parameters(), second.parameters(), strict=True):
+        assert torch.equal(a, b)
+    assert not torch.equal(small_cnn(seed=6)[0].weight, first[0].weight)
+
+
+def test_cnn_weights_name_every_layer_with_weights():
+    model = small_cnn(n_classes=3, seed=0)
+    weights = cnn_weights(model)
+    assert list(weights) == ["conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias",
+                             "conv3.weight", "conv3.bias", "linear.weight", "linear.bias"]
+    assert tuple(weights["linear.weight"].shape) == (3, 512)
+    assert torch.equal(weights["conv2.weight"], model[3].weight)
+    weights["conv1.bias"] += 1.0
+    assert not torch.equal(weights["conv1.bias"], model[0].bias), "copies, not the model's own"
+    two = nn.Sequential(nn.Flatten(), nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2, bias=False))
+    assert list(cnn_weights(two)) == ["linear1.weight", "linear1.bias", "linear2.weight"]
+    with pytest.raises(ValueError, match="must be a torch.nn.Sequential"):
+        cnn_weights(nn.Linear(2, 2))
+
+
+@pytest.mark.parametrize(("layer", "expected"), [
+    (nn.Conv2d(1, 8, 3, padding=1), "Conv2d(1 -> 8, kernel 3x3, stride 1, padding 1)"),
+    (nn.Conv2d(2, 4, (3, 5), stride=(1, 2), bias=False),
+     "Conv2d(2 -> 4, kernel 3x5, stride 1x2, padding 0, no bias)"),
+    (nn.MaxPool2d(2), "MaxPool2d(window 2x2, stride 2)"),
+    (nn.AvgPool2d(3, stride=1), "AvgPool2d(window 3x3, stride 1)"),
+    (nn.Linear(512, 8), "Linear(512 -> 8)"),
+    (nn.ReLU(inplace=True), "ReLU"),
+    (nn.Flatten(), "Flatten"),
+])
+def test_describe_layer(layer, expected):
+    assert describe_layer(layer) == expected

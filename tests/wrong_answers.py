@@ -298,4 +298,100 @@ UNIT_03 = (
         "ex3_test_spiral"),
 )
 
-WRONG_ANSWERS = {"01-perceptron": UNIT_01, "03-multilayer": UNIT_03}
+
+_CONV2D = """
+def conv2d(image, kernel, stride=1, padding=0):
+    image = np.pad(np.asarray(image, dtype=float), padding)
+    kernel = {kernel}
+    height, width = image.shape
+    kh, kw = kernel.shape
+    out_h = (height - kh) // stride + 1
+    out_w = (width - kw) // stride + 1
+    out = np.zeros((out_h, out_w))
+    for i in range(out_h):
+        for j in range(out_w):
+            patch = {patch}
+            out[i, j] = np.sum(patch * kernel)
+    return out
+"""
+
+
+def _conv2d(kernel: str = "np.asarray(kernel, dtype=float)",
+            patch: str = "image[i * stride:i * stride + kh, j * stride:j * stride + kw]") -> str:
+    return _CONV2D.format(kernel=kernel, patch=patch)
+
+
+_OUTPUT_SIZE = """
+def conv_output_size(size, kernel_size, stride=1, padding=0):
+    padded = {padded}
+    if {too_big}:
+        raise ValueError("the kernel does not fit")
+    return {result}
+"""
+
+
+def _output_size(padded: str = "size + 2 * padding", too_big: str = "kernel_size > padded",
+                 result: str = "(padded - kernel_size) // stride + 1") -> str:
+    return _OUTPUT_SIZE.format(padded=padded, too_big=too_big, result=result)
+
+
+_CNN_FORWARD = """
+def cnn_forward(images, weights):
+    x = {convert}
+    for name in ("conv1", "conv2", "conv3"):
+        x = F.conv2d(x, weights[f"{{name}}.weight"], weights[f"{{name}}.bias"], padding=1)
+        x = {activation}
+        x = F.max_pool2d(x, 2)
+    x = torch.flatten(x, start_dim=1)
+    return {output}
+"""
+_LINEAR = 'F.linear(x, weights["linear.weight"], weights["linear.bias"])'
+
+
+def _cnn_forward(convert: str = "torch.as_tensor(images, dtype=torch.float32)",
+                 activation: str = "F.relu(x)", output: str = _LINEAR) -> str:
+    return _CNN_FORWARD.format(convert=convert, activation=activation, output=output)
+
+
+def _settings(settings: str) -> str:
+    return f"def training_settings():\n    return {settings}\n"
+
+
+UNIT_07 = (
+    # conv2d
+    _wrong("conv2d_flips_the_kernel", "ex1_solution",
+           _conv2d(kernel="np.asarray(kernel, dtype=float)[::-1, ::-1]"), "ex1_test_values"),
+    _wrong("conv2d_ignores_the_stride", "ex1_solution",
+           _conv2d(patch="image[i:i + kh, j:j + kw]"), "ex1_test_stride_padding"),
+    _wrong("conv2d_fails_on_lists", "ex1_solution", _conv2d(kernel="kernel"), "ex1_test_hidden"),
+    # conv_output_size
+    _wrong("output_size_forgets_the_padding", "ex2_solution", _output_size(padded="size"),
+           "ex2_test_values"),
+    _wrong("output_size_true_division", "ex2_solution",
+           _output_size(result="(padded - kernel_size) / stride + 1"), "ex2_test_values"),
+    _wrong("output_size_refuses_an_exact_fit", "ex2_solution",
+           _output_size(too_big="kernel_size >= padded"), "ex2_test_hidden"),
+    # cnn_forward
+    _wrong("cnn_forward_no_relu", "ex3_solution", _cnn_forward(activation="x"),
+           "ex3_test_scores"),
+    _wrong("cnn_forward_softmax_scores", "ex3_solution",
+           _cnn_forward(output=f"F.softmax({_LINEAR}, dim=1)"), "ex3_test_scores"),
+    _wrong("cnn_forward_fails_on_numpy", "ex3_solution", _cnn_forward(convert="images"),
+           "ex3_test_hidden"),
+    # training_settings
+    _wrong("settings_train_model_defaults", "ex4_solution", _settings(
+        '{"epochs": 5, "learning_rate": 0.001, "batch_size": 128, "class_weight": None}'),
+        "ex4_test_training", "ex4_test_hidden"),
+    _wrong("settings_two_quick_epochs", "ex4_solution", _settings(
+        '{"epochs": 2, "learning_rate": 0.01, "batch_size": 32, "class_weight": "balanced"}'),
+        "ex4_test_training"),
+    _wrong("settings_more_epochs_than_allowed", "ex4_solution", _settings(
+        '{"epochs": 20, "learning_rate": 0.01, "batch_size": 32, "class_weight": "balanced"}'),
+        "ex4_test_rules", "ex4_test_training"),
+    _wrong("settings_abbreviated_key", "ex4_solution", _settings(
+        '{"epochs": 8, "lr": 0.01, "batch_size": 32, "class_weight": "balanced"}'),
+        "ex4_test_rules", "ex4_test_training"),
+)
+
+WRONG_ANSWERS = {"01-perceptron": UNIT_01, "03-multilayer": UNIT_03,
+                 "07-convolutional": UNIT_07}

@@ -33,9 +33,11 @@ __all__ = [
     "SEED_IMAGE",
     "SEED_KERNEL",
     "blob_kernel",
+    "cnn_weights",
     "conv2d",
     "conv_output_size",
     "count_parameters",
+    "describe_layer",
     "gaussian_kernel",
     "layer_outputs",
     "layer_shapes",
@@ -258,7 +260,7 @@ def blob_kernel(size: int = 9, sigma: float = 1.5) -> np.ndarray:
 
 
 def small_cnn(n_classes: int = 8, channels: Sequence[int] = (8, 16, 32),
-              image_size: int = 32) -> nn.Sequential:
+              image_size: int = 32, seed: int | None = None) -> nn.Sequential:
     """The unit's small CNN: blocks of convolution 3 x 3, ReLU and 2 x 2 max pooling, then a
     linear layer from the flattened feature maps to one score per class.
 
@@ -273,6 +275,9 @@ def small_cnn(n_classes: int = 8, channels: Sequence[int] = (8, 16, 32),
         Feature maps of each block.
     image_size : int
         Side of the square input images; a multiple of ``2 ** len(channels)``.
+    seed : int, optional
+        Draw the initial weights from this seed, leaving PyTorch's global random state as it
+        was; without it they come from (and advance) the global state.
 
     Returns
     -------
@@ -284,9 +289,17 @@ def small_cnn(n_classes: int = 8, channels: Sequence[int] = (8, 16, 32),
     >>> model = small_cnn()
     >>> tuple(model(torch.zeros(2, 1, 32, 32)).shape), count_parameters(model)
     ((2, 8), 9992)
+    >>> bool((small_cnn(seed=0)[0].weight == small_cnn(seed=0)[0].weight).all())
+    True
     """
+    import torch
     from torch import nn
 
+    if seed is not None:
+        seed = _as_count(seed, "seed", 0)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            return small_cnn(n_classes, channels, image_size)
     n_classes = _as_count(n_classes, "n_classes", 2)
     channels = [_as_count(c, "each number of channels", 1) for c in channels]
     image_size = _as_count(image_size, "image_size", 1)
@@ -304,6 +317,47 @@ def small_cnn(n_classes: int = 8, channels: Sequence[int] = (8, 16, 32),
     return nn.Sequential(*layers)
 
 
+def cnn_weights(model: nn.Sequential) -> dict[str, torch.Tensor]:
+    """The weights and biases of a network's layers, named by layer: ``"conv1.weight"``...
+
+    Convolutions are numbered ``conv1``, ``conv2``... and linear layers ``linear`` (or
+    ``linear1``, ``linear2``... when there are several), in order; layers without weights
+    (ReLU, pooling, flatten) are skipped.
+
+    Parameters
+    ----------
+    model : torch.nn.Sequential
+
+    Returns
+    -------
+    dict of str to torch.Tensor
+        Detached copies: changing them leaves the model alone.
+
+    Examples
+    --------
+    >>> weights = cnn_weights(small_cnn(seed=0))
+    >>> {name: tuple(w.shape) for name, w in weights.items() if name.startswith("conv2")}
+    {'conv2.weight': (16, 8, 3, 3), 'conv2.bias': (16,)}
+    """
+    from torch import nn
+
+    if not isinstance(model, nn.Sequential):
+        raise ValueError(f"model must be a torch.nn.Sequential, got a {type(model).__name__}")
+    n_linear = sum(isinstance(layer, nn.Linear) for layer in model)
+    counts = {"conv": 0, "linear": 0}
+    weights = {}
+    for layer in model:
+        kind = ("conv" if isinstance(layer, nn.Conv2d)
+                else "linear" if isinstance(layer, nn.Linear) else None)
+        if kind is None:
+            continue
+        counts[kind] += 1
+        name = "linear" if kind == "linear" and n_linear == 1 else f"{kind}{counts[kind]}"
+        for key, value in layer.named_parameters():
+            weights[f"{name}.{key}"] = value.detach().clone()
+    return weights
+
+
 def count_parameters(model: nn.Module) -> int:
     """Number of trainable parameters (weights and biases) of ``model``.
 
@@ -314,6 +368,48 @@ def count_parameters(model: nn.Module) -> int:
     80
     """
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def describe_layer(layer: nn.Module) -> str:
+    """A layer's type and the settings that decide its output, on one line.
+
+    Convolutions show channels, kernel, stride and padding; pooling its window and stride;
+    linear layers their sizes; other layers their type. ``ReLU(inplace=True)`` and ``ReLU()``
+    read the same, since they compute the same.
+
+    Examples
+    --------
+    >>> from torch import nn
+    >>> describe_layer(nn.Conv2d(1, 8, kernel_size=3, padding=1))
+    'Conv2d(1 -> 8, kernel 3x3, stride 1, padding 1)'
+    >>> describe_layer(nn.MaxPool2d(2)), describe_layer(nn.Linear(512, 8))
+    ('MaxPool2d(window 2x2, stride 2)', 'Linear(512 -> 8)')
+    """
+    from torch import nn
+
+    def pair(value) -> tuple[int, int]:
+        return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+
+    def size(value) -> str:
+        first, second = pair(value)
+        return f"{first}x{second}"
+
+    def single(value) -> str:
+        first, second = pair(value)
+        return str(first) if first == second else f"{first}x{second}"
+
+    if isinstance(layer, nn.Conv2d):
+        bias = "" if layer.bias is not None else ", no bias"
+        return (f"Conv2d({layer.in_channels} -> {layer.out_channels}, kernel "
+                f"{size(layer.kernel_size)}, stride {single(layer.stride)}, padding "
+                f"{single(layer.padding)}{bias})")
+    if isinstance(layer, (nn.MaxPool2d, nn.AvgPool2d)):
+        return (f"{type(layer).__name__}(window {size(layer.kernel_size)}, stride "
+                f"{single(layer.stride)})")
+    if isinstance(layer, nn.Linear):
+        bias = "" if layer.bias is not None else ", no bias"
+        return f"Linear({layer.in_features} -> {layer.out_features}{bias})"
+    return type(layer).__name__
 
 
 def _batch(x, name: str = "x") -> torch.Tensor:
@@ -342,7 +438,7 @@ def layer_outputs(model: nn.Sequential, x) -> list[tuple[str, torch.Tensor]]:
     Returns
     -------
     list of (str, torch.Tensor)
-        The layer's description (``"Conv2d(1, 8, ...)"``) and its output, in order.
+        The layer's description (:func:`describe_layer`) and its output, in order.
     """
     import torch
     from torch import nn
@@ -357,7 +453,7 @@ def layer_outputs(model: nn.Sequential, x) -> list[tuple[str, torch.Tensor]]:
         with torch.no_grad():
             for layer in model:
                 out = layer(out)
-                outputs.append((repr(layer), out))
+                outputs.append((describe_layer(layer), out))
     finally:
         model.train(was_training)
     return outputs
