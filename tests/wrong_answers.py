@@ -393,5 +393,96 @@ UNIT_07 = (
         "ex4_test_rules", "ex4_test_training"),
 )
 
+_SMOTE = """
+def smote(X, n_new, k=5, seed=None):
+{convert}
+    n = X.shape[0]
+    if {too_large}:
+        raise ValueError(f"k={{k}} is too large: the class has only {{n}} points")
+    distances = np.linalg.norm(X[:, None, :] - X[None, :, :], axis=2)
+{diagonal}
+    neighbours = np.argsort(distances, kind="stable")[:, :k]
+    rng = {rng}
+    base = rng.integers(0, n, size=n_new)
+    pick = rng.integers(0, k, size=n_new)
+    u = {u}
+    partner = {partner}
+    return X[base] + u * (X[partner] - X[base])
+"""
+
+
+def _smote(convert: str = _CONVERT_X, too_large: str = "k < 1 or k >= n",
+           diagonal: str = "    np.fill_diagonal(distances, np.inf)",
+           rng: str = "np.random.default_rng(seed)", u: str = "rng.random((n_new, 1))",
+           partner: str = "neighbours[base, pick]") -> str:
+    return _SMOTE.format(convert=convert, too_large=too_large, diagonal=diagonal, rng=rng, u=u,
+                         partner=partner)
+
+
+_FEATURES = """
+def ecotaxa_features(X_train, X_new, n_native, n_components=50):
+    X_train = np.asarray(X_train, dtype=float)
+    X_new = np.asarray(X_new, dtype=float)
+    pca = {pca}.fit({fitted_on})
+    return np.hstack([X_new[:, :n_native], pca.transform({projected})])
+"""
+
+
+def _features(pca: str = "PCA(n_components=n_components)",
+              fitted_on: str = "X_train[:, n_native:]",
+              projected: str = "X_new[:, n_native:]") -> str:
+    return _FEATURES.format(pca=pca, fitted_on=fitted_on, projected=projected)
+
+
+_CLASSIFY = """
+def ecotaxa_classify(X_train, y_train, X_new, n_native, n_components=50, n_trees=300, seed=0):
+    train_features = {train_features}
+    new_features = {new_features}
+    forest = RandomForestClassifier({forest})
+    forest.fit(train_features, y_train)
+    return forest.predict(new_features), forest.predict_proba(new_features)
+"""
+_ECOTAXA_FOREST = ('n_estimators=n_trees, min_samples_leaf=5, class_weight="balanced", '
+                   'random_state=seed')
+
+
+def _classify(forest: str = _ECOTAXA_FOREST,
+              train_features: str = "ecotaxa_features(X_train, X_train, n_native, n_components)",
+              new_features: str = "ecotaxa_features(X_train, X_new, n_native, n_components)"
+              ) -> str:
+    return _CLASSIFY.format(forest=forest, train_features=train_features,
+                            new_features=new_features)
+
+
+UNIT_08 = (
+    # smote
+    _wrong("smote_self_is_a_neighbour", "ex1_solution", _smote(diagonal=""),
+           "ex1_test_segments"),
+    _wrong("smote_accepts_k_equal_to_n", "ex1_solution", _smote(too_large="k < 1 or k > n"),
+           "ex1_test_errors"),
+    _wrong("smote_seed_ignored", "ex1_solution", _smote(rng="np.random.default_rng()"),
+           "ex1_test_seed"),
+    # ecotaxa_features
+    _wrong("features_pca_fitted_on_the_new_images", "ex2_solution",
+           _features(fitted_on="X_new[:, n_native:]"), "ex2_test_values"),
+    _wrong("features_pca_of_every_column", "ex2_solution",
+           _features(fitted_on="X_train", projected="X_new"), "ex2_test_values"),
+    _wrong("features_scaled_before_pca", "ex2_solution", _features(
+        pca="make_pipeline(StandardScaler(), PCA(n_components=n_components))").replace(
+        "def ecotaxa_features", "from sklearn.pipeline import make_pipeline\n"
+        "from sklearn.preprocessing import StandardScaler\n\n\ndef ecotaxa_features"),
+        "ex2_test_values"),
+    # ecotaxa_classify
+    _wrong("classify_sklearn_default_settings", "ex3_solution",
+           _classify(forest="n_estimators=n_trees, random_state=seed"),
+           "ex3_test_toy", "ex3_test_plankton"),
+    _wrong("classify_without_class_weights", "ex3_solution", _classify(
+        forest=_ECOTAXA_FOREST.replace('class_weight="balanced", ', "")),
+        "ex3_test_toy", "ex3_test_plankton"),
+    _wrong("classify_native_descriptors_only", "ex3_solution", _classify(
+        train_features="X_train[:, :n_native]", new_features="X_new[:, :n_native]"),
+        "ex3_test_toy", "ex3_test_plankton"),
+)
+
 WRONG_ANSWERS = {"01-perceptron": UNIT_01, "03-multilayer": UNIT_03,
-                 "07-convolutional": UNIT_07}
+                 "07-convolutional": UNIT_07, "08-feature-extraction": UNIT_08}
