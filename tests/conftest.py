@@ -14,6 +14,10 @@ matplotlib.use("Agg")
 sys.path.insert(0, str(Path(__file__).parent))
 # nbgrader calls `alembic` as a command: keep this environment's bin/ first on PATH.
 os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
+# Two test workers share two cores: one BLAS/OpenMP thread per process (kernels inherit it)
+# avoids the oversubscription that made PyTorch training several times slower.
+for _threads in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ.setdefault(_threads, "1")
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
